@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs everything tcpmodel needs on a fresh Debian machine: Graphviz's `dot` (Debian's
+# graphviz package) and the Python package with its test extras. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+if ! command -v dot >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq graphviz >/dev/null
+fi
+python3 -m pip install -q --disable-pip-version-check -e ".[test]"

@@ -1,0 +1,29 @@
+"""The generic checker. Knows nothing of TCP, Graphviz or files.
+
+    from tcpmodel.engine import check, Always, Eventually, WeakFairness
+    result = check(model, [Always("safe", pred), Eventually("done", goal, [WeakFairness("all", lambda a: True)])])
+    result["safe"].status, result["safe"].trace, result.stats.states
+"""
+
+from .explore import Graph, Progress, check
+from .model import Model
+from .properties import (
+    Always,
+    Eventually,
+    Fairness,
+    LeadsTo,
+    NoDeadlock,
+    Property,
+    Sometimes,
+    SometimesStep,
+    Step,
+    StrongFairness,
+    WeakFairness,
+)
+from .result import HOLDS, UNKNOWN, VIOLATED, Result, Stats, Trace, Verdict
+
+__all__ = [
+    "Always", "Eventually", "Fairness", "Graph", "HOLDS", "LeadsTo", "Model", "NoDeadlock", "Progress",
+    "Property", "Result", "Sometimes", "SometimesStep", "Stats", "Step", "StrongFairness", "Trace",
+    "UNKNOWN", "VIOLATED", "Verdict", "WeakFairness", "check",
+]

@@ -1,0 +1,28 @@
+"""The one exception base of tcpmodel.
+
+Every error the package raises on purpose derives from :class:`TcpModelError`, so a caller
+(the CLI above all) can catch one class and print one clear line.
+"""
+
+
+class TcpModelError(Exception):
+    """Base of every error tcpmodel raises on purpose."""
+
+
+class ModelDefinitionError(TcpModelError):
+    """A model or property is defined wrongly (raised early, before exploration)."""
+
+
+class ReplayError(TcpModelError):
+    """A counterexample did not replay through the model: the model is not deterministic."""
+
+
+class SpecError(TcpModelError):
+    """A spec file is malformed: names the file, the key and what is allowed."""
+
+    def __init__(self, path, key, message):
+        self.path = str(path)
+        self.key = key
+        self.message = message
+        where = f"{self.path}: {key}: " if key else f"{self.path}: "
+        super().__init__(where + message)
