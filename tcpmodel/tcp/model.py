@@ -1,0 +1,580 @@
+"""TCP connection management as a transition system: RFC 9293 §3.10 event processing.
+
+A state is ``(client TCB, server TCB, client→server segments, server→client segments,
+loss budget left, duplication budget left)``. Actions, grouped by cause:
+
+- user calls (RFC 9293 §3.10.1-§3.10.5): ``("OPEN", side, iss)``, ``("LISTEN", side)``,
+  ``("SEND", side)``, ``("CLOSE", side)``, ``("ABORT", side)``;
+- segment arrival (§3.10.7): ``("deliver", direction, segment)``;
+- timeouts (§3.10.8): ``("timeout", side, "retransmission" | "time-wait")``;
+- time: ``("tick",)`` ages every segment and runs every timer down by one;
+- faults: ``("lose", direction, segment)``, ``("dup", direction, segment)``, each bounded by
+  its budget.
+
+Abstractions, each chosen to keep the state space small while keeping the rules real:
+sequence numbers are small integers without wrap-around; each data segment carries one
+octet; a FIN travels on its own segment; both windows are the constant ``window`` (no window
+updates); segments that arrive out of order are not held for later (RFC 9293 allows holding
+them, "MAY") but answered with an ACK, and retransmission recovers them; timers fire exactly
+when they reach 0 (time does not pass an expired timer); RTO does not back off.
+
+Time: a tick is possible only while something depends on time (a timer runs or a segment is
+in flight), no timer has expired unhandled, and no segment has reached MSL ticks of age: a
+segment that old must be delivered or lost before time passes (it cannot outlive MSL).
+
+Lifetimes are half-open, as in continuous time: a segment sent at tick t lives in
+[t, t + MSL), and a timer started at tick t with duration d fires at t + d. When a segment
+reaches age MSL in the same tick as a timer reaches 0, the segment's deadline comes first: it
+must be delivered or lost before the timer may fire. Without this rule a segment sent one
+tick after TIME-WAIT began (a reset provoked by a duplicate of the last ACK) would tie with
+TIME-WAIT's expiry at exactly 2*MSL, an artifact of counting time in whole ticks.
+"""
+
+from __future__ import annotations
+
+from .config import CLIENT_ISS_BASE, ISN_CLOCK_STRIDE, SERVER_ISS_BASE, TcpConfig
+from .tcb import (
+    ACK, APP_CLOSED, C2S, CLIENT, CLOSE_WAIT, CLOSED, CLOSING, DELIVERED, DIRECTION_NAMES,
+    ESTABLISHED, FIN, FIN_QUEUED, FIN_RCVD, FIN_SEQ, FIN_WAIT_1, FIN_WAIT_2, INC, IRS, ISS,
+    LAST_ACK, LISTEN, PASSIVE, PEER, QUEUED, RCV_NXT, RETRIES, REXMT, RST, S2C, SERVER,
+    SIDE_NAMES, SND_NXT, SND_UNA, STATE, STATE_NAMES, SYN, SYN_RECEIVED, SYN_SENT,
+    SYNCHRONIZED, TCB, TIME_WAIT, TW, WRITTEN, Segment, format_segment, idle_tcb,
+)
+
+_new_tcb = TCB._make
+_new_segment = Segment._make
+
+# States in which the user's SEND is queued and sent (RFC 9293 §3.10.2).
+_CAN_SEND = frozenset({ESTABLISHED, CLOSE_WAIT})
+# States in which the seventh step ("process the segment text") accepts data.
+_ACCEPTS_TEXT = frozenset({ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2})
+
+
+class TcpModel:
+    """Two endpoints, a client that actively opens and a server that listens, over a network
+    that may lose, duplicate, reorder and delay segments, as configured by a :class:`TcpConfig`."""
+
+    def __init__(self, config: TcpConfig):
+        self.config = config
+        sw = config.switches
+        self.msl = config.msl
+        self.rto = config.rto if sw.retransmit else -1
+        self.max_retries = config.max_retries
+        self.window = config.window
+        self.time_wait_ticks = config.time_wait_ticks
+        self.bag = config.channel == "bag"
+        self.two_way_handshake = sw.two_way_handshake
+        self.three_step_close = sw.three_step_close
+        self.time_wait_state = sw.time_wait_state
+        self.ignore_rst_in_time_wait = sw.ignore_rst_in_time_wait
+        self.data = (config.client_data, config.server_data)
+
+    # ------------------------------------------------------------------ engine interface
+    def init_states(self):
+        return [(idle_tcb(CLOSED), idle_tcb(LISTEN), (), (), self.config.loss, self.config.dup)]
+
+    def is_terminal(self, state) -> bool:
+        """A proper end: no connection on either side and nothing in flight."""
+        client, server, c2s, s2c = state[0], state[1], state[2], state[3]
+        return client.state == CLOSED and server.state in (CLOSED, LISTEN) and not c2s and not s2c
+
+    def successors(self, state):
+        out = []
+        client, server, c2s, s2c, loss, dup = state
+        self._user_calls(state, CLIENT, client, out)
+        self._user_calls(state, SERVER, server, out)
+        self._deliveries(state, C2S, c2s, out)
+        self._deliveries(state, S2C, s2c, out)
+        timers_may_fire = self._no_segment_at_msl(c2s) and self._no_segment_at_msl(s2c)
+        for side, tcb in ((CLIENT, client), (SERVER, server)):
+            if not timers_may_fire:
+                break
+            if tcb.rexmt == 0:
+                out.append((("timeout", side, "retransmission"), self._retransmission_timeout(state, side, tcb)))
+            if tcb.tw == 0:
+                out.append((("timeout", side, "time-wait"), self._time_wait_timeout(state, side, tcb)))
+        tick = self._tick(state)
+        if tick is not None:
+            out.append((("tick",), tick))
+        if loss:
+            for direction, chan in ((C2S, c2s), (S2C, s2c)):
+                for i, seg in self._distinct(chan):
+                    out.append((("lose", direction, seg), self._replace_channel(state, direction, chan[:i] + chan[i + 1:], loss=loss - 1)))
+        if dup:
+            for direction, chan in ((C2S, c2s), (S2C, s2c)):
+                for i, seg in self._distinct(chan):
+                    out.append((("dup", direction, seg), self._replace_channel(state, direction, self._add(chan, (seg,)), dup=dup - 1)))
+        return out
+
+    def format_action(self, action) -> str:
+        kind = action[0]
+        if kind == "deliver":
+            direction, seg = action[1], action[2]
+            return f"{SIDE_NAMES[1 - direction]}: receive {format_segment(seg)}"
+        if kind in ("lose", "dup"):
+            verb = "lose" if kind == "lose" else "duplicate"
+            return f"network: {verb} {DIRECTION_NAMES[action[1]]} {format_segment(action[2])}"
+        if kind == "tick":
+            return "tick"
+        if kind == "timeout":
+            what = "retransmission timeout" if action[2] == "retransmission" else "TIME-WAIT timeout (2*MSL)"
+            return f"{SIDE_NAMES[action[1]]}: {what}"
+        if kind == "OPEN":
+            return f"{SIDE_NAMES[action[1]]}: OPEN (active), ISS={action[2]}"
+        if kind == "LISTEN":
+            return f"{SIDE_NAMES[action[1]]}: OPEN (passive)"
+        return f"{SIDE_NAMES[action[1]]}: {kind}"
+
+    # ------------------------------------------------------------------ helpers
+    def _distinct(self, chan):
+        """(index, segment) of each deliverable/losable segment: every distinct one in a bag,
+        only the head of a FIFO (for delivery; loss and duplication may hit any)."""
+        prev = None
+        for i, seg in enumerate(chan):
+            if seg != prev:
+                yield i, seg
+                prev = seg
+
+    def _add(self, chan, segs):
+        if not segs:
+            return chan
+        return tuple(sorted(chan + segs)) if self.bag else chan + segs
+
+    def _replace_channel(self, state, direction, chan, loss=None, dup=None):
+        c, s, c2s, s2c, l, d = state
+        if direction == C2S:
+            c2s = chan
+        else:
+            s2c = chan
+        return (c, s, c2s, s2c, l if loss is None else loss, d if dup is None else dup)
+
+    def _with(self, state, side, tcb_fields, sent, in_chan=None):
+        """The next state: endpoint ``side`` gets ``tcb_fields``; ``sent`` (seq, ack, flags,
+        dlen) 4-tuples from it join its outgoing channel; ``in_chan`` replaces its incoming."""
+        c, s, c2s, s2c, loss, dup = state
+        tcb = _new_tcb(tcb_fields)
+        if side == CLIENT:
+            segs = tuple(_new_segment((q, a, f, n, tcb.inc, tcb.peer, 0)) for q, a, f, n in sent)
+            return (tcb, s, self._add(c2s, segs), s2c if in_chan is None else in_chan, loss, dup)
+        segs = tuple(_new_segment((q, a, f, n, tcb.peer, tcb.inc, 0)) for q, a, f, n in sent)
+        return (c, tcb, c2s if in_chan is None else in_chan, self._add(s2c, segs), loss, dup)
+
+    def _choose_iss(self, side, incarnation):
+        """ISS candidates for a new connection (RFC 9293 §3.4.1): a clock-driven ISN grows
+        with each incarnation; a constant one repeats (the worst case); ``any`` may pick any
+        of a small set, nondeterministically."""
+        base = CLIENT_ISS_BASE if side == CLIENT else SERVER_ISS_BASE
+        policy = self.config.isn
+        if policy == "clock":
+            return (base + ISN_CLOCK_STRIDE * (incarnation - 1),)
+        if policy == "constant":
+            return (base,)
+        return tuple(base + off for off in self.config.isn_choices)
+
+    def _new_connection(self, t, incarnation, iss):
+        """Fresh connection variables and application view in TCB fields ``t`` (a list)."""
+        t[ISS] = iss
+        t[SND_UNA] = iss
+        t[SND_NXT] = iss + 1
+        t[IRS] = t[RCV_NXT] = 0
+        t[QUEUED] = 0
+        t[FIN_QUEUED] = False
+        t[FIN_SEQ] = -1
+        t[REXMT] = self.rto
+        t[RETRIES] = 0
+        t[TW] = -1
+        t[WRITTEN] = t[DELIVERED] = 0
+        t[APP_CLOSED] = t[FIN_RCVD] = False
+        t[INC] = incarnation
+
+    @staticmethod
+    def _to_closed(t, state=CLOSED):
+        """Delete the TCB (RFC: "enter the CLOSED state and delete the TCB"): timers stop,
+        queues flush; application and ghost fields stay for the properties to read."""
+        t[STATE] = state
+        t[REXMT] = t[TW] = -1
+        t[QUEUED] = 0
+        t[FIN_QUEUED] = False
+
+    def _enter_time_wait(self, t):
+        """RFC 9293 §3.10.7.4: enter TIME-WAIT, start the time-wait timer, turn off the others."""
+        if self.time_wait_state:
+            t[STATE] = TIME_WAIT
+            t[TW] = self.time_wait_ticks
+            t[REXMT] = -1
+            t[RETRIES] = 0
+        else:  # variant no_time_wait: the TCB is deleted at once
+            self._to_closed(t)
+
+    def _output(self, t):
+        """Send what the window allows: queued octets, then the FIN once the user has closed
+        and every octet is out (RFC 9293 §3.10.2, §3.10.4). Returns the segments sent."""
+        sent = []
+        limit = t[SND_UNA] + self.window
+        while t[QUEUED] and t[SND_NXT] < limit:
+            sent.append((t[SND_NXT], t[RCV_NXT], ACK, 1))
+            t[SND_NXT] += 1
+            t[QUEUED] -= 1
+        if t[FIN_QUEUED] and not t[QUEUED] and t[FIN_SEQ] < 0 and t[SND_NXT] < limit:
+            sent.append((t[SND_NXT], t[RCV_NXT], FIN | ACK, 0))
+            t[FIN_SEQ] = t[SND_NXT]
+            t[SND_NXT] += 1
+        if sent and t[REXMT] < 0 and self.rto > 0:
+            t[REXMT] = self.rto
+            t[RETRIES] = 0
+        return sent
+
+    # ------------------------------------------------------------------ user calls
+    def _user_calls(self, state, side, tcb, out):
+        """The applications' scripts. Client: OPEN, SEND its octets, CLOSE; again for each
+        incarnation. Server: LISTEN; after the client's FIN (end of data), SEND its octets
+        (half-close), then CLOSE; LISTEN again. ABORT anywhere if enabled."""
+        cfg = self.config
+        st = tcb.state
+        if side == CLIENT:
+            if st == CLOSED and tcb.inc < cfg.incarnations:
+                self._open(state, side, tcb, tcb.inc + 1, out)
+        else:
+            if st == CLOSED:
+                t = list(tcb)
+                t[STATE] = LISTEN
+                out.append((("LISTEN", side), self._with(state, side, t, ())))
+            elif st == LISTEN and cfg.simultaneous and tcb.inc < cfg.incarnations:
+                self._open(state, side, tcb, tcb.inc + 1, out)
+        if st == CLOSED or st == LISTEN:
+            return
+        may_write = side == CLIENT or tcb.fin_rcvd or cfg.simultaneous
+        if may_write and not tcb.app_closed:
+            if tcb.written < self.data[side]:
+                if st in _CAN_SEND or (side == SERVER and tcb.fin_rcvd):
+                    t = list(tcb)
+                    t[WRITTEN] += 1
+                    sent = ()
+                    if st in _CAN_SEND:
+                        t[QUEUED] += 1
+                        sent = self._output(t)
+                    # else: RFC 9293 §3.10.2 "error: connection closing"; the octet is lost.
+                    out.append((("SEND", side), self._with(state, side, t, sent)))
+            elif st in _CAN_SEND or (side == SERVER and tcb.fin_rcvd):
+                t = list(tcb)
+                t[APP_CLOSED] = True
+                sent = ()
+                if st in _CAN_SEND:
+                    # RFC 9293 §3.10.4: ESTABLISHED -> FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK; the
+                    # FIN follows the queued octets.
+                    t[STATE] = FIN_WAIT_1 if st == ESTABLISHED else LAST_ACK
+                    t[FIN_QUEUED] = True
+                    sent = self._output(t)
+                out.append((("CLOSE", side), self._with(state, side, t, sent)))
+        if cfg.abort:
+            t = list(tcb)
+            sent = ()
+            # RFC 9293 §3.10.5: SYN-RECEIVED and ESTABLISHED..CLOSE-WAIT send <SEQ=SND.NXT><CTL=RST>.
+            if st in (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT):
+                sent = ((tcb.snd_nxt, 0, RST, 0),)
+            self._to_closed(t)
+            out.append((("ABORT", side), self._with(state, side, t, sent)))
+
+    def _open(self, state, side, tcb, incarnation, out):
+        """Active OPEN (RFC 9293 §3.10.1): select an ISS, send <SEQ=ISS><CTL=SYN>, SYN-SENT."""
+        for iss in self._choose_iss(side, incarnation):
+            t = list(tcb)
+            self._new_connection(t, incarnation, iss)
+            t[STATE] = SYN_SENT
+            t[PASSIVE] = False
+            t[PEER] = 0
+            out.append((("OPEN", side, iss), self._with(state, side, t, ((iss, 0, SYN, 0),))))
+
+    # ------------------------------------------------------------------ timers and time
+    def _retransmission_timeout(self, state, side, tcb):
+        """RFC 9293 §3.10.8 / RFC 6298: resend the oldest unacknowledged segment; after
+        ``max_retries`` retransmissions the connection is dropped (§3.8.3, threshold R2)."""
+        t = list(tcb)
+        if tcb.retries >= self.max_retries:
+            self._to_closed(t)
+            return self._with(state, side, t, ())
+        una = tcb.snd_una
+        if una == tcb.iss:  # our SYN is not acknowledged yet
+            seg = (una, 0, SYN, 0) if tcb.state == SYN_SENT else (una, tcb.rcv_nxt, SYN | ACK, 0)
+        elif una == tcb.fin_seq:
+            seg = (una, tcb.rcv_nxt, FIN | ACK, 0)
+        else:
+            seg = (una, tcb.rcv_nxt, ACK, 1)
+        t[RETRIES] += 1
+        t[REXMT] = self.rto
+        return self._with(state, side, t, (seg,))
+
+    def _time_wait_timeout(self, state, side, tcb):
+        """RFC 9293 §3.10.8: when the time-wait timeout expires, delete the TCB, CLOSED."""
+        t = list(tcb)
+        self._to_closed(t)
+        return self._with(state, side, t, ())
+
+    def _tick(self, state):
+        client, server, c2s, s2c, loss, dup = state
+        msl = self.msl
+        timers = (client.rexmt, client.tw, server.rexmt, server.tw)
+        if 0 in timers:
+            return None  # an expired timer fires before time moves on
+        if not (c2s or s2c or max(timers) > 0):
+            return None  # nothing depends on time
+        if not (self._no_segment_at_msl(c2s) and self._no_segment_at_msl(s2c)):
+            return None
+        return (self._tick_tcb(client), self._tick_tcb(server), self._age(c2s), self._age(s2c), loss, dup)
+
+    def _no_segment_at_msl(self, chan):
+        msl = self.msl
+        for seg in chan:
+            if seg[6] >= msl:
+                return False
+        return True
+
+    @staticmethod
+    def _tick_tcb(tcb):
+        if tcb.rexmt <= 0 and tcb.tw <= 0:
+            return tcb
+        t = list(tcb)
+        if t[REXMT] > 0:
+            t[REXMT] -= 1
+        if t[TW] > 0:
+            t[TW] -= 1
+        return _new_tcb(t)
+
+    @staticmethod
+    def _age(chan):
+        return tuple(_new_segment(seg[:6] + (seg[6] + 1,)) for seg in chan)
+
+    # ------------------------------------------------------------------ segment arrival
+    def _deliveries(self, state, direction, chan, out):
+        if not chan:
+            return
+        side = SERVER if direction == C2S else CLIENT
+        tcb = state[side]
+        positions = self._distinct(chan) if self.bag else ((0, chan[0]),)
+        for i, seg in positions:
+            rest = chan[:i] + chan[i + 1:]
+            if tcb.state == LISTEN and seg.flags & SYN and not seg.flags & (RST | ACK):
+                # A new connection: the ISS choice may branch (RFC 9293 §3.10.7.2).
+                for iss in self._choose_iss(side, tcb.inc + 1):
+                    t = list(tcb)
+                    sent, ghost = self._arrive(t, seg, iss, side)
+                    out.append((("deliver", direction, seg), self._after_arrival(state, side, t, sent, ghost, rest)))
+            else:
+                t = list(tcb)
+                sent, ghost = self._arrive(t, seg, 0, side)
+                out.append((("deliver", direction, seg), self._after_arrival(state, side, t, sent, ghost, rest)))
+
+    def _after_arrival(self, state, side, t, sent, ghost, rest):
+        if ghost is None:
+            return self._with(state, side, t, sent, rest)
+        # A reset from an endpoint with no connection carries the ghost fields of the segment
+        # it answers, so that properties see which incarnation it belongs to.
+        c, s, c2s, s2c, loss, dup = state
+        segs = tuple(_new_segment((q, a, f, n, ghost[0], ghost[1], 0)) for q, a, f, n in sent)
+        if side == CLIENT:
+            return (_new_tcb(t), s, self._add(c2s, segs), rest, loss, dup)
+        return (c, _new_tcb(t), rest, self._add(s2c, segs), loss, dup)
+
+    def _arrive(self, t, seg, iss, side):
+        """SEGMENT ARRIVES (RFC 9293 §3.10.7) at TCB fields ``t`` (a list, edited in place).
+
+        Returns (segments to send as (seq, ack, flags, dlen), ghost override or None).
+        """
+        seq, ack, flags, dlen = seg[0], seg[1], seg[2], seg[3]
+        st = t[STATE]
+        if st == CLOSED:
+            # §3.10.7.1: an incoming RST is discarded; anything else is answered by a reset.
+            if flags & RST:
+                return (), None
+            if flags & ACK:
+                return ((ack, 0, RST, 0),), (seg.cinc, seg.sconn)
+            return ((0, seq + seg.seg_len, RST | ACK, 0),), (seg.cinc, seg.sconn)
+        if st == LISTEN:
+            # §3.10.7.2
+            if flags & RST:
+                return (), None
+            if flags & ACK:
+                return ((ack, 0, RST, 0),), (seg.cinc, seg.sconn)
+            if flags & SYN:
+                self._new_connection(t, t[INC] + 1, iss)
+                t[PASSIVE] = True
+                t[PEER] = seg.cinc
+                t[IRS] = seq
+                t[RCV_NXT] = seq + 1
+                # Variant two_way_handshake: the server trusts the SYN alone.
+                t[STATE] = ESTABLISHED if self.two_way_handshake else SYN_RECEIVED
+                return ((iss, seq + 1, SYN | ACK, 0),), None
+            return (), None
+        if st == SYN_SENT:
+            return self._arrive_syn_sent(t, seg, side)
+        return self._arrive_synchronized(t, seg)
+
+    def _arrive_syn_sent(self, t, seg, side):
+        """§3.10.7.3: the answer to our SYN."""
+        seq, ack, flags = seg[0], seg[1], seg[2]
+        if flags & ACK and (ack <= t[ISS] or ack > t[SND_NXT]):
+            # An ACK of something we never sent: answer with a reset (unless it is one).
+            return (() if flags & RST else ((ack, 0, RST, 0),)), (seg.cinc, seg.sconn)
+        if flags & RST:
+            if flags & ACK:  # acceptable: "error: connection reset"
+                self._to_closed(t)
+            return (), None
+        if not flags & SYN:
+            return (), None
+        t[IRS] = seq
+        t[RCV_NXT] = seq + 1
+        t[PEER] = seg.sconn if side == CLIENT else seg.cinc
+        if flags & ACK:
+            t[SND_UNA] = ack
+        if t[SND_UNA] > t[ISS]:
+            t[STATE] = ESTABLISHED
+            self._acked_all_or_restart(t)
+            return tuple(self._output(t)) or ((t[SND_NXT], t[RCV_NXT], ACK, 0),), None
+        # Simultaneous open: SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+        t[STATE] = SYN_RECEIVED
+        return ((t[ISS], t[RCV_NXT], SYN | ACK, 0),), None
+
+    def _acked_all_or_restart(self, t):
+        """RFC 6298 §5.2/5.3: all acknowledged -> stop the timer; new data acked -> restart."""
+        if t[SND_UNA] == t[SND_NXT]:
+            t[REXMT] = -1
+        elif self.rto > 0:
+            t[REXMT] = self.rto
+        t[RETRIES] = 0
+
+    def _arrive_synchronized(self, t, seg):
+        """§3.10.7.4: SYN-RECEIVED and every synchronized state."""
+        seq, ack, flags, dlen = seg[0], seg[1], seg[2], seg[3]
+        st = t[STATE]
+        rcv_nxt = t[RCV_NXT]
+        seg_len = dlen + (flags & SYN) + ((flags & FIN) >> 2)
+        ack_now = (t[SND_NXT], rcv_nxt, ACK, 0)
+
+        if st == TIME_WAIT and flags & FIN and seq + seg_len == rcv_nxt and not flags & RST:
+            # The peer retransmitted its FIN (our ACK was lost): "Acknowledge it, and restart
+            # the 2 MSL timeout" (§3.10.7.4, TIME-WAIT under "check the ACK field" and "check
+            # the FIN bit"). The sequence test below would only acknowledge it, since the FIN
+            # is already consumed; RFC 9293 intends the restart, and so do implementations.
+            t[TW] = self.time_wait_ticks
+            return (ack_now,), None
+
+        # First, check the sequence number (the four acceptability cases; RCV.WND > 0).
+        wnd = self.window
+        if seg_len == 0:
+            acceptable = rcv_nxt <= seq < rcv_nxt + wnd
+        else:
+            acceptable = rcv_nxt <= seq < rcv_nxt + wnd or rcv_nxt <= seq + seg_len - 1 < rcv_nxt + wnd
+        if not acceptable:
+            return (() if flags & RST else (ack_now,)), None
+
+        # Second, check the RST bit (RFC 5961 §3 as adopted by RFC 9293): only an exact match
+        # with RCV.NXT resets; an in-window RST gets a challenge ACK.
+        if flags & RST:
+            if seq != rcv_nxt:
+                return (ack_now,), None
+            if st == SYN_RECEIVED:
+                # Passive OPEN: back to LISTEN; active OPEN: "connection refused", CLOSED.
+                self._to_closed(t, LISTEN if t[PASSIVE] else CLOSED)
+            elif st == TIME_WAIT and self.ignore_rst_in_time_wait:
+                pass  # RFC 1337 fix F1: ignore RST in TIME-WAIT (no TIME-WAIT assassination)
+            else:
+                self._to_closed(t)
+            return (), None
+
+        # Fourth, check the SYN bit.
+        if flags & SYN:
+            if st == SYN_RECEIVED and t[PASSIVE]:
+                self._to_closed(t, LISTEN)
+                return (), None
+            return (ack_now,), None  # challenge ACK (RFC 5961 §4)
+
+        # Fifth, check the ACK field.
+        if not flags & ACK:
+            return (), None
+        if st == SYN_RECEIVED:
+            if not t[SND_UNA] < ack <= t[SND_NXT]:
+                return ((ack, 0, RST, 0),), None
+            t[STATE] = st = ESTABLISHED
+        if st == TIME_WAIT:
+            return (), None  # only a retransmitted FIN is expected here (handled above)
+        if t[SND_UNA] < ack <= t[SND_NXT]:
+            t[SND_UNA] = ack
+            self._acked_all_or_restart(t)
+        elif ack > t[SND_NXT]:
+            return (ack_now,), None  # acknowledges something not yet sent
+        fin_acked = t[FIN_SEQ] >= 0 and t[SND_UNA] > t[FIN_SEQ]
+        if st == FIN_WAIT_1 and fin_acked:
+            t[STATE] = st = FIN_WAIT_2
+        elif st == CLOSING:
+            if fin_acked:
+                self._enter_time_wait(t)
+            return (), None
+        elif st == LAST_ACK:
+            if fin_acked:
+                self._to_closed(t)
+                return (), None
+
+        # Seventh and eighth: segment text and FIN, processed only in order (a segment that
+        # starts beyond RCV.NXT is not held; it is answered with an ACK).
+        must_ack = False
+        if seg_len and seq != rcv_nxt:
+            must_ack = True
+        else:
+            if dlen and st in _ACCEPTS_TEXT:
+                t[RCV_NXT] += dlen
+                t[DELIVERED] += dlen
+                must_ack = True
+            if flags & FIN:
+                t[RCV_NXT] = seq + seg_len
+                t[FIN_RCVD] = True
+                must_ack = True
+                if st == ESTABLISHED:
+                    if self.three_step_close:
+                        # Variant three_step_close: the TCP answers the FIN at once with its
+                        # own FIN (FIN+ACK) instead of waiting for its user's CLOSE.
+                        t[STATE] = LAST_ACK
+                        t[FIN_QUEUED] = True
+                    else:
+                        t[STATE] = CLOSE_WAIT
+                elif st == FIN_WAIT_1:
+                    if fin_acked:
+                        self._enter_time_wait(t)
+                    else:
+                        t[STATE] = CLOSING  # simultaneous close
+                elif st == FIN_WAIT_2:
+                    self._enter_time_wait(t)
+        sent = self._output(t) if t[STATE] in (ESTABLISHED, CLOSE_WAIT, LAST_ACK, FIN_WAIT_1, CLOSING) else []
+        if must_ack and not sent:
+            sent = [(t[SND_NXT], t[RCV_NXT], ACK, 0)]
+        return tuple(sent), None
+
+    # ------------------------------------------------------------------ describing steps
+    def describe(self, state, action, next_state) -> str:
+        """One readable line for a step: what happened, the state change, what was sent."""
+        text = self.format_action(action)
+        kind = action[0]
+        sides = (action[1],) if kind in ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT", "timeout") else ()
+        if kind == "deliver":
+            sides = (1 - action[1],)
+        parts = [text]
+        for side in sides:
+            before, after = state[side].state, next_state[side].state
+            if before != after:
+                parts.append(f"→ {STATE_NAMES[after]}")
+            sent = _multiset_difference(next_state[2 + side], state[2 + side])
+            if sent:
+                parts.append("send " + "; ".join(format_segment(s) for s in sent))
+            elif kind == "deliver" and before == after:
+                parts.append("(no change)" if next_state[side] == state[side] else "")
+        return ", ".join(p for p in parts if p).replace(", →", " →")
+
+
+def _multiset_difference(after, before):
+    remaining = list(before)
+    new = []
+    for seg in after:
+        if seg in remaining:
+            remaining.remove(seg)
+        else:
+            new.append(seg)
+    return new

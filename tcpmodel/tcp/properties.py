@@ -1,0 +1,247 @@
+"""The property catalogue (DESIGN.md "Properties"): each a named engine property.
+
+Properties read the ghost fields (incarnation numbers on TCBs and segments); the protocol
+rules never do. Connection identity: the client's incarnation number ``inc`` (one per active
+OPEN) and the server's connection number ``inc`` (one per SYN accepted in LISTEN, or per
+active OPEN). A TCB's ``peer`` is the peer number it synchronized with (0 = not yet).
+"""
+
+from __future__ import annotations
+
+from ..engine import Always, LeadsTo, NoDeadlock, SometimesStep, Step, WeakFairness
+from .tcb import (
+    C2S, CLIENT, CLOSED, CLOSING, ESTABLISHED, FIN, LAST_ACK, LISTEN, RST, SERVER, SYN_RECEIVED,
+    SYN_SENT, SYNCHRONIZED, TIME_WAIT,
+)
+
+_USER_CALLS = frozenset({"OPEN", "LISTEN", "SEND", "CLOSE", "ABORT"})
+
+
+def _receiver(action):
+    """The endpoint a delivery is for."""
+    return SERVER if action[1] == C2S else CLIENT
+
+
+def _connection_of_tcb(state, side):
+    """(client incarnation, server connection) of the endpoint's current connection."""
+    tcb = state[side]
+    return (tcb.inc, tcb.peer) if side == CLIENT else (tcb.peer, tcb.inc)
+
+
+# ------------------------------------------------------------------ safety
+def _no_bogus_open(s, a, t):
+    for side in (CLIENT, SERVER):
+        me, other = t[side], t[1 - side]
+        if me.state == ESTABLISHED and s[side].state != ESTABLISHED:
+            # The peer's current incarnation is the one we synchronized with, and it has not
+            # synchronized with some other connection of ours.
+            if me.peer != other.inc or other.peer not in (0, me.inc):
+                return False
+    return True
+
+
+def no_bogus_open():
+    return Step(
+        "no_bogus_open", _no_bogus_open,
+        "an endpoint becomes ESTABLISHED only with a peer whose current incarnation really opened this connection",
+    )
+
+
+def _no_stale_delivery(s, a, t):
+    if a[0] != "deliver":
+        return True
+    seg = a[2]
+    if not (seg.dlen or seg.flags & FIN):
+        return True
+    side = _receiver(a)
+    before, after = s[side], t[side]
+    accepted = after.delivered > before.delivered or (after.fin_rcvd and not before.fin_rcvd)
+    if not accepted:
+        return True
+    return (seg.cinc, seg.sconn) == _connection_of_tcb(t, side)
+
+
+def no_stale_delivery():
+    return Step(
+        "no_stale_delivery", _no_stale_delivery,
+        "no data or FIN of an earlier incarnation is accepted by a later one",
+    )
+
+
+def _no_reuse_before_2msl(state):
+    k = state[0].inc
+    if k < 2:
+        return True
+    for chan in (state[2], state[3]):
+        for seg in chan:
+            if seg.cinc < k:
+                return False
+    return True
+
+
+def no_reuse_before_2msl():
+    return Always(
+        "no_reuse_before_2msl", _no_reuse_before_2msl,
+        "a new incarnation of the 4-tuple never exists while a segment of an earlier one is in the network",
+    )
+
+
+def _close_delivers_all(state):
+    client, server = state[0], state[1]
+    if not (client.inc and client.inc == server.peer and client.peer == server.inc):
+        return True  # the two TCBs do not describe the same connection
+    for receiver, sender in ((client, server), (server, client)):
+        if receiver.fin_rcvd and sender.app_closed and receiver.delivered < sender.written:
+            return False
+    return True
+
+
+def close_delivers_all():
+    return Always(
+        "close_delivers_all", _close_delivers_all,
+        "when an endpoint has the peer's FIN, it has every octet the peer's application wrote before its CLOSE",
+    )
+
+
+def _graceful_end(s, a, t):
+    if a[0] != "deliver" or not a[2].flags & RST:
+        return True
+    side = _receiver(a)
+    return not (s[side].state in SYNCHRONIZED and t[side].state in (CLOSED, LISTEN))
+
+
+def graceful_end():
+    return Step(
+        "graceful_end", _graceful_end,
+        "no endpoint in a synchronized state (ESTABLISHED..TIME-WAIT) ends its connection because of a reset",
+    )
+
+
+def _quiescent_agreement(state):
+    client, server, c2s, s2c = state[0], state[1], state[2], state[3]
+    if c2s or s2c or client.rexmt >= 0 or server.rexmt >= 0:
+        return True
+    return (client.state == ESTABLISHED) == (server.state == ESTABLISHED)
+
+
+def quiescent_agreement():
+    return Always(
+        "quiescent_agreement", _quiescent_agreement,
+        "with nothing in flight and no retransmission pending, one side is ESTABLISHED exactly when the other is",
+    )
+
+
+# ------------------------------------------------------------------ liveness
+def _idle(state):
+    return state[0].state == CLOSED and state[1].state in (CLOSED, LISTEN)
+
+
+def _busy(state):
+    return not _idle(state)
+
+
+def _is_user(side):
+    return lambda a: a[0] in _USER_CALLS and a[1] == side
+
+
+def _is_delivery(direction):
+    return lambda a: a[0] == "deliver" and a[1] == direction
+
+
+def _is_timeout(side):
+    return lambda a: a[0] == "timeout" and a[1] == side
+
+
+def _is_tick(a):
+    return a[0] == "tick"
+
+
+EVENTUAL_CLOSE_FAIRNESS = (
+    WeakFairness("client application", _is_user(CLIENT)),
+    WeakFairness("server application", _is_user(SERVER)),
+    WeakFairness("delivery client→server", _is_delivery(C2S)),
+    WeakFairness("delivery server→client", _is_delivery(1 - C2S)),
+    WeakFairness("client timers", _is_timeout(CLIENT)),
+    WeakFairness("server timers", _is_timeout(SERVER)),
+    WeakFairness("time", _is_tick),
+)
+
+
+def eventual_close():
+    """Whenever a connection exists, both sides later end up with none: the client CLOSED and
+    the server CLOSED or LISTEN.
+
+    Fairness assumed (weak, per group): each application keeps calling while it can (it
+    does not stop half-way), each direction of the network keeps delivering while it holds
+    a segment, each endpoint's expired timers fire, and time keeps passing. Loss and
+    duplication get no fairness: they happen at most their budgets, so every fault-free
+    suffix is fair. A violation is a run that stops (a dead end) or cycles forever with a
+    connection still open.
+    """
+    return LeadsTo(
+        "eventual_close", _busy, _idle, EVENTUAL_CLOSE_FAIRNESS,
+        "every connection ends with the client CLOSED and the server CLOSED or LISTEN (weak fairness on "
+        "applications, delivery, timers and time; none on faults)",
+    )
+
+
+def no_deadlock():
+    return NoDeadlock("no_deadlock", "every dead end has both sides without a connection and nothing in flight")
+
+
+# ------------------------------------------------------------------ witnesses
+def _entered(s, t, side, before_states, after_state):
+    return s[side].state in before_states and t[side].state == after_state
+
+
+def _three_way_handshake(s, a, t):
+    # The server's SYN-RECEIVED -> ESTABLISHED on the ACK of its SYN, the client already there.
+    return _entered(s, t, SERVER, (SYN_RECEIVED,), ESTABLISHED) and t[CLIENT].state == ESTABLISHED
+
+
+def _four_step_close(s, a, t):
+    return _entered(s, t, SERVER, (LAST_ACK,), CLOSED) and t[CLIENT].state == TIME_WAIT
+
+
+def _simultaneous_open(s, a, t):
+    return any(_entered(s, t, side, (SYN_SENT,), SYN_RECEIVED) for side in (CLIENT, SERVER))
+
+
+def _simultaneous_close(s, a, t):
+    return any(t[side].state == CLOSING and s[side].state != CLOSING for side in (CLIENT, SERVER))
+
+
+def _time_wait_completed(s, a, t):
+    return a[0] == "timeout" and a[2] == "time-wait"
+
+
+WITNESSES = {
+    "three_way_handshake": (_three_way_handshake, "the server reaches ESTABLISHED by SYN, SYN-ACK, ACK"),
+    "four_step_close": (_four_step_close, "the close completes with FIN, ACK, FIN, ACK: server LAST-ACK -> CLOSED, client in TIME-WAIT"),
+    "simultaneous_open": (_simultaneous_open, "an endpoint goes SYN-SENT -> SYN-RECEIVED on a crossing SYN"),
+    "simultaneous_close": (_simultaneous_close, "an endpoint enters CLOSING on a crossing FIN"),
+    "time_wait_completed": (_time_wait_completed, "TIME-WAIT runs its full 2*MSL and the client is CLOSED"),
+}
+
+
+def _witness(name):
+    predicate, description = WITNESSES[name]
+    return lambda: SometimesStep(name, predicate, description)
+
+
+CATALOGUE = {
+    "no_bogus_open": no_bogus_open,
+    "no_stale_delivery": no_stale_delivery,
+    "no_reuse_before_2msl": no_reuse_before_2msl,
+    "close_delivers_all": close_delivers_all,
+    "graceful_end": graceful_end,
+    "quiescent_agreement": quiescent_agreement,
+    "eventual_close": eventual_close,
+    "no_deadlock": no_deadlock,
+    **{name: _witness(name) for name in WITNESSES},
+}
+
+
+def build(names):
+    """Engine properties for the given catalogue names, in the given order."""
+    return [CATALOGUE[name]() for name in names]
