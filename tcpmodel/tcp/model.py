@@ -68,6 +68,10 @@ class TcpModel:
         self.time_wait_state = sw.time_wait_state
         self.ignore_rst_in_time_wait = sw.ignore_rst_in_time_wait
         self.data = (config.client_data, config.server_data)
+        # Memo tables of pure per-endpoint functions: an event's effect on one TCB depends on
+        # that TCB (and the segment) only, and recurs across many global states.
+        self._user_cache = {}
+        self._arrival_cache = {}
 
     # ------------------------------------------------------------------ engine interface
     def init_states(self):
@@ -81,18 +85,22 @@ class TcpModel:
     def successors(self, state):
         out = []
         client, server, c2s, s2c, loss, dup = state
-        self._user_calls(state, CLIENT, client, out)
-        self._user_calls(state, SERVER, server, out)
+        assemble = self._assemble
+        for side, tcb in ((CLIENT, client), (SERVER, server)):
+            key = (side, tcb)
+            moves = self._user_cache.get(key)
+            if moves is None:
+                moves = self._user_cache[key] = self._user_calls(side, tcb)
+            for action, new_tcb, sent in moves:
+                out.append((action, assemble(state, side, new_tcb, sent, None)))
         self._deliveries(state, C2S, c2s, out)
         self._deliveries(state, S2C, s2c, out)
-        timers_may_fire = self._no_segment_at_msl(c2s) and self._no_segment_at_msl(s2c)
-        for side, tcb in ((CLIENT, client), (SERVER, server)):
-            if not timers_may_fire:
-                break
-            if tcb.rexmt == 0:
-                out.append((("timeout", side, "retransmission"), self._retransmission_timeout(state, side, tcb)))
-            if tcb.tw == 0:
-                out.append((("timeout", side, "time-wait"), self._time_wait_timeout(state, side, tcb)))
+        if self._no_segment_at_msl(c2s) and self._no_segment_at_msl(s2c):
+            for side, tcb in ((CLIENT, client), (SERVER, server)):
+                if tcb.rexmt == 0:
+                    out.append((("timeout", side, "retransmission"), assemble(state, side, *self._retransmission_timeout(side, tcb), None)))
+                if tcb.tw == 0:
+                    out.append((("timeout", side, "time-wait"), assemble(state, side, *self._time_wait_timeout(side, tcb), None)))
         tick = self._tick(state)
         if tick is not None:
             out.append((("tick",), tick))
@@ -148,16 +156,24 @@ class TcpModel:
             s2c = chan
         return (c, s, c2s, s2c, l if loss is None else loss, d if dup is None else dup)
 
-    def _with(self, state, side, tcb_fields, sent, in_chan=None):
-        """The next state: endpoint ``side`` gets ``tcb_fields``; ``sent`` (seq, ack, flags,
-        dlen) 4-tuples from it join its outgoing channel; ``in_chan`` replaces its incoming."""
-        c, s, c2s, s2c, loss, dup = state
+    @staticmethod
+    def _effect(side, tcb_fields, sent, ghost=None):
+        """What an event does at one endpoint: its new TCB and the segments it sends, given
+        as (seq, ack, flags, dlen) and stamped here with the ghost fields of the sender's
+        connection (or ``ghost``, for a reset answering a segment with no connection)."""
         tcb = _new_tcb(tcb_fields)
+        if ghost is None:
+            ghost = (tcb.inc, tcb.peer) if side == CLIENT else (tcb.peer, tcb.inc)
+        cinc, sconn = ghost
+        return tcb, tuple(_new_segment((q, a, f, n, cinc, sconn, 0)) for q, a, f, n in sent)
+
+    def _assemble(self, state, side, tcb, segs, in_chan):
+        """The next global state: endpoint ``side`` gets ``tcb``; ``segs`` join its outgoing
+        channel; ``in_chan`` (when given) replaces its incoming channel."""
+        c, s, c2s, s2c, loss, dup = state
         if side == CLIENT:
-            segs = tuple(_new_segment((q, a, f, n, tcb.inc, tcb.peer, 0)) for q, a, f, n in sent)
-            return (tcb, s, self._add(c2s, segs), s2c if in_chan is None else in_chan, loss, dup)
-        segs = tuple(_new_segment((q, a, f, n, tcb.peer, tcb.inc, 0)) for q, a, f, n in sent)
-        return (c, tcb, c2s if in_chan is None else in_chan, self._add(s2c, segs), loss, dup)
+            return (tcb, s, self._add(c2s, segs) if segs else c2s, s2c if in_chan is None else in_chan, loss, dup)
+        return (c, tcb, c2s if in_chan is None else in_chan, self._add(s2c, segs) if segs else s2c, loss, dup)
 
     def _choose_iss(self, side, incarnation):
         """ISS candidates for a new connection (RFC 9293 §3.4.1): a clock-driven ISN grows
@@ -225,24 +241,25 @@ class TcpModel:
         return sent
 
     # ------------------------------------------------------------------ user calls
-    def _user_calls(self, state, side, tcb, out):
+    def _user_calls(self, side, tcb):
         """The applications' scripts. Client: OPEN, SEND its octets, CLOSE; again for each
         incarnation. Server: LISTEN; after the client's FIN (end of data), SEND its octets
         (half-close), then CLOSE; LISTEN again. ABORT anywhere if enabled."""
         cfg = self.config
         st = tcb.state
+        out = []
         if side == CLIENT:
             if st == CLOSED and tcb.inc < cfg.incarnations:
-                self._open(state, side, tcb, tcb.inc + 1, out)
+                self._open(side, tcb, tcb.inc + 1, out)
         else:
             if st == CLOSED:
                 t = list(tcb)
                 t[STATE] = LISTEN
-                out.append((("LISTEN", side), self._with(state, side, t, ())))
+                out.append((("LISTEN", side), *self._effect(side, t, ())))
             elif st == LISTEN and cfg.simultaneous and tcb.inc < cfg.incarnations:
-                self._open(state, side, tcb, tcb.inc + 1, out)
+                self._open(side, tcb, tcb.inc + 1, out)
         if st == CLOSED or st == LISTEN:
-            return
+            return out
         may_write = side == CLIENT or tcb.fin_rcvd or cfg.simultaneous
         if may_write and not tcb.app_closed:
             if tcb.written < self.data[side]:
@@ -254,7 +271,7 @@ class TcpModel:
                         t[QUEUED] += 1
                         sent = self._output(t)
                     # else: RFC 9293 §3.10.2 "error: connection closing"; the octet is lost.
-                    out.append((("SEND", side), self._with(state, side, t, sent)))
+                    out.append((("SEND", side), *self._effect(side, t, sent)))
             elif st in _CAN_SEND or (side == SERVER and tcb.fin_rcvd):
                 t = list(tcb)
                 t[APP_CLOSED] = True
@@ -265,7 +282,7 @@ class TcpModel:
                     t[STATE] = FIN_WAIT_1 if st == ESTABLISHED else LAST_ACK
                     t[FIN_QUEUED] = True
                     sent = self._output(t)
-                out.append((("CLOSE", side), self._with(state, side, t, sent)))
+                out.append((("CLOSE", side), *self._effect(side, t, sent)))
         if cfg.abort:
             t = list(tcb)
             sent = ()
@@ -273,9 +290,10 @@ class TcpModel:
             if st in (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT):
                 sent = ((tcb.snd_nxt, 0, RST, 0),)
             self._to_closed(t)
-            out.append((("ABORT", side), self._with(state, side, t, sent)))
+            out.append((("ABORT", side), *self._effect(side, t, sent)))
+        return out
 
-    def _open(self, state, side, tcb, incarnation, out):
+    def _open(self, side, tcb, incarnation, out):
         """Active OPEN (RFC 9293 §3.10.1): select an ISS, send <SEQ=ISS><CTL=SYN>, SYN-SENT."""
         for iss in self._choose_iss(side, incarnation):
             t = list(tcb)
@@ -283,16 +301,16 @@ class TcpModel:
             t[STATE] = SYN_SENT
             t[PASSIVE] = False
             t[PEER] = 0
-            out.append((("OPEN", side, iss), self._with(state, side, t, ((iss, 0, SYN, 0),))))
+            out.append((("OPEN", side, iss), *self._effect(side, t, ((iss, 0, SYN, 0),))))
 
     # ------------------------------------------------------------------ timers and time
-    def _retransmission_timeout(self, state, side, tcb):
+    def _retransmission_timeout(self, side, tcb):
         """RFC 9293 §3.10.8 / RFC 6298: resend the oldest unacknowledged segment; after
         ``max_retries`` retransmissions the connection is dropped (§3.8.3, threshold R2)."""
         t = list(tcb)
         if tcb.retries >= self.max_retries:
             self._to_closed(t)
-            return self._with(state, side, t, ())
+            return self._effect(side, t, ())
         una = tcb.snd_una
         if una == tcb.iss:  # our SYN is not acknowledged yet
             seg = (una, 0, SYN, 0) if tcb.state == SYN_SENT else (una, tcb.rcv_nxt, SYN | ACK, 0)
@@ -302,13 +320,13 @@ class TcpModel:
             seg = (una, tcb.rcv_nxt, ACK, 1)
         t[RETRIES] += 1
         t[REXMT] = self.rto
-        return self._with(state, side, t, (seg,))
+        return self._effect(side, t, (seg,))
 
-    def _time_wait_timeout(self, state, side, tcb):
+    def _time_wait_timeout(self, side, tcb):
         """RFC 9293 §3.10.8: when the time-wait timeout expires, delete the TCB, CLOSED."""
         t = list(tcb)
         self._to_closed(t)
-        return self._with(state, side, t, ())
+        return self._effect(side, t, ())
 
     def _tick(self, state):
         client, server, c2s, s2c, loss, dup = state
@@ -350,30 +368,32 @@ class TcpModel:
             return
         side = SERVER if direction == C2S else CLIENT
         tcb = state[side]
+        cache = self._arrival_cache
+        assemble = self._assemble
         positions = self._distinct(chan) if self.bag else ((0, chan[0]),)
         for i, seg in positions:
+            key = (side, tcb, seg[:6])  # the age does not matter to the receiver
+            outcomes = cache.get(key)
+            if outcomes is None:
+                outcomes = cache[key] = self._arrivals(side, tcb, seg)
             rest = chan[:i] + chan[i + 1:]
-            if tcb.state == LISTEN and seg.flags & SYN and not seg.flags & (RST | ACK):
-                # A new connection: the ISS choice may branch (RFC 9293 §3.10.7.2).
-                for iss in self._choose_iss(side, tcb.inc + 1):
-                    t = list(tcb)
-                    sent, ghost = self._arrive(t, seg, iss, side)
-                    out.append((("deliver", direction, seg), self._after_arrival(state, side, t, sent, ghost, rest)))
-            else:
-                t = list(tcb)
-                sent, ghost = self._arrive(t, seg, 0, side)
-                out.append((("deliver", direction, seg), self._after_arrival(state, side, t, sent, ghost, rest)))
+            action = ("deliver", direction, seg)
+            for new_tcb, sent in outcomes:
+                out.append((action, assemble(state, side, new_tcb, sent, rest)))
 
-    def _after_arrival(self, state, side, t, sent, ghost, rest):
-        if ghost is None:
-            return self._with(state, side, t, sent, rest)
-        # A reset from an endpoint with no connection carries the ghost fields of the segment
-        # it answers, so that properties see which incarnation it belongs to.
-        c, s, c2s, s2c, loss, dup = state
-        segs = tuple(_new_segment((q, a, f, n, ghost[0], ghost[1], 0)) for q, a, f, n in sent)
-        if side == CLIENT:
-            return (_new_tcb(t), s, self._add(c2s, segs), rest, loss, dup)
-        return (c, _new_tcb(t), rest, self._add(s2c, segs), loss, dup)
+    def _arrivals(self, side, tcb, seg):
+        """Every outcome of ``seg`` arriving at ``tcb``: one, except that a SYN reaching
+        LISTEN opens a connection whose ISS choice may branch (RFC 9293 §3.10.7.2)."""
+        if tcb.state == LISTEN and seg.flags & SYN and not seg.flags & (RST | ACK):
+            choices = self._choose_iss(side, tcb.inc + 1)
+        else:
+            choices = (0,)
+        outcomes = []
+        for iss in choices:
+            t = list(tcb)
+            sent, ghost = self._arrive(t, seg, iss, side)
+            outcomes.append(self._effect(side, t, sent, ghost))
+        return tuple(outcomes)
 
     def _arrive(self, t, seg, iss, side):
         """SEGMENT ARRIVES (RFC 9293 §3.10.7) at TCB fields ``t`` (a list, edited in place).
