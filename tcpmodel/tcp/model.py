@@ -32,13 +32,14 @@ TIME-WAIT's expiry at exactly 2*MSL, an artifact of counting time in whole ticks
 
 from __future__ import annotations
 
+from . import text
 from .config import CLIENT_ISS_BASE, ISN_CLOCK_STRIDE, SERVER_ISS_BASE, TcpConfig
 from .tcb import (
-    ACK, APP_CLOSED, C2S, CLIENT, CLOSE_WAIT, CLOSED, CLOSING, DELIVERED, DIRECTION_NAMES,
+    ACK, APP_CLOSED, C2S, CLIENT, CLOSE_WAIT, CLOSED, CLOSING, DELIVERED,
     ESTABLISHED, FIN, FIN_QUEUED, FIN_RCVD, FIN_SEQ, FIN_WAIT_1, FIN_WAIT_2, INC, IRS, ISS,
     LAST_ACK, LISTEN, PASSIVE, PEER, QUEUED, RCV_NXT, RETRIES, REXMT, RST, S2C, SERVER,
-    SIDE_NAMES, SND_NXT, SND_UNA, STATE, STATE_NAMES, SYN, SYN_RECEIVED, SYN_SENT,
-    SYNCHRONIZED, TCB, TIME_WAIT, TW, WRITTEN, Segment, format_segment, idle_tcb,
+    SND_NXT, SND_UNA, STATE, SYN, SYN_RECEIVED, SYN_SENT,
+    TCB, TIME_WAIT, TW, WRITTEN, Segment, idle_tcb,
 )
 
 _new_tcb = TCB._make
@@ -114,24 +115,8 @@ class TcpModel:
                     out.append((("dup", direction, seg), self._replace_channel(state, direction, self._add(chan, (seg,)), dup=dup - 1)))
         return out
 
-    def format_action(self, action) -> str:
-        kind = action[0]
-        if kind == "deliver":
-            direction, seg = action[1], action[2]
-            return f"{SIDE_NAMES[1 - direction]}: receive {format_segment(seg)}"
-        if kind in ("lose", "dup"):
-            verb = "lose" if kind == "lose" else "duplicate"
-            return f"network: {verb} {DIRECTION_NAMES[action[1]]} {format_segment(action[2])}"
-        if kind == "tick":
-            return "tick"
-        if kind == "timeout":
-            what = "retransmission timeout" if action[2] == "retransmission" else "TIME-WAIT timeout (2*MSL)"
-            return f"{SIDE_NAMES[action[1]]}: {what}"
-        if kind == "OPEN":
-            return f"{SIDE_NAMES[action[1]]}: OPEN (active), ISS={action[2]}"
-        if kind == "LISTEN":
-            return f"{SIDE_NAMES[action[1]]}: OPEN (passive)"
-        return f"{SIDE_NAMES[action[1]]}: {kind}"
+    def format_action(self, action, lang: str = "en") -> str:
+        return text.format_action(action, lang)
 
     # ------------------------------------------------------------------ helpers
     def _distinct(self, chan):
@@ -330,7 +315,6 @@ class TcpModel:
 
     def _tick(self, state):
         client, server, c2s, s2c, loss, dup = state
-        msl = self.msl
         timers = (client.rexmt, client.tw, server.rexmt, server.tw)
         if 0 in timers:
             return None  # an expired timer fires before time moves on
@@ -400,7 +384,7 @@ class TcpModel:
 
         Returns (segments to send as (seq, ack, flags, dlen), ghost override or None).
         """
-        seq, ack, flags, dlen = seg[0], seg[1], seg[2], seg[3]
+        seq, ack, flags = seg[0], seg[1], seg[2]
         st = t[STATE]
         if st == CLOSED:
             # §3.10.7.1: an incoming RST is discarded; anything else is answered by a reset.
@@ -569,32 +553,6 @@ class TcpModel:
         return tuple(sent), None
 
     # ------------------------------------------------------------------ describing steps
-    def describe(self, state, action, next_state) -> str:
+    def describe(self, state, action, next_state, lang: str = "en") -> str:
         """One readable line for a step: what happened, the state change, what was sent."""
-        text = self.format_action(action)
-        kind = action[0]
-        sides = (action[1],) if kind in ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT", "timeout") else ()
-        if kind == "deliver":
-            sides = (1 - action[1],)
-        parts = [text]
-        for side in sides:
-            before, after = state[side].state, next_state[side].state
-            if before != after:
-                parts.append(f"→ {STATE_NAMES[after]}")
-            sent = _multiset_difference(next_state[2 + side], state[2 + side])
-            if sent:
-                parts.append("send " + "; ".join(format_segment(s) for s in sent))
-            elif kind == "deliver" and before == after:
-                parts.append("(no change)" if next_state[side] == state[side] else "")
-        return ", ".join(p for p in parts if p).replace(", →", " →")
-
-
-def _multiset_difference(after, before):
-    remaining = list(before)
-    new = []
-    for seg in after:
-        if seg in remaining:
-            remaining.remove(seg)
-        else:
-            new.append(seg)
-    return new
+        return text.describe(state, action, next_state, lang)

@@ -107,6 +107,6 @@ def format_segment(seg: Segment, rfc: bool = False) -> str:
     has_ack = bool(seg.flags & ACK)
     if rfc:
         text = f"<SEQ={seg.seq}>" + (f"<ACK={seg.ack}>" if has_ack else "") + f"<CTL={flags}>"
-        return text + (f"<DATA>" if seg.dlen else "")
+        return text + ("<DATA>" if seg.dlen else "")
     text = f"{flags} seq={seg.seq}" + (f" ack={seg.ack}" if has_ack else "")
     return text + (f" data={seg.dlen}" if seg.dlen else "")

@@ -1,0 +1,104 @@
+"""Words for steps of the TCP model, in English and Chinese.
+
+Protocol names (SYN, ACK, FIN, RST, TIME-WAIT, MSL, state names, SEQ/ACK numbers) stay as
+they are in every language; only the surrounding words change.
+"""
+
+from __future__ import annotations
+
+from .tcb import DIRECTION_NAMES, STATE_NAMES, format_segment
+
+LANGS = ("en", "zh")
+
+_WORDS = {
+    "en": {
+        "client": "client", "server": "server", "network": "network",
+        "client→server": "client→server", "server→client": "server→client",
+        "receive": "receive", "send": "send", "lose": "lose", "duplicate": "duplicate",
+        "tick": "tick", "retransmission timeout": "retransmission timeout",
+        "time-wait timeout": "TIME-WAIT timeout (2*MSL)",
+        "OPEN active": "OPEN (active), ISS={iss}", "OPEN passive": "OPEN (passive)",
+        "SEND": "SEND", "CLOSE": "CLOSE", "ABORT": "ABORT",
+        "no change": "(no change)", "sep": ", ", "colon": ": ",
+    },
+    "zh": {
+        "client": "客户端", "server": "服务器", "network": "网络",
+        "client→server": "客户端→服务器", "server→client": "服务器→客户端",
+        "receive": "收到", "send": "发送", "lose": "丢失", "duplicate": "复制",
+        "tick": "时间前进一格 (tick)", "retransmission timeout": "重传超时",
+        "time-wait timeout": "TIME-WAIT 超时 (2*MSL)",
+        "OPEN active": "主动打开 OPEN，ISS={iss}", "OPEN passive": "被动打开 OPEN (LISTEN)",
+        "SEND": "应用写入数据 SEND", "CLOSE": "应用关闭 CLOSE", "ABORT": "应用中止 ABORT",
+        "no change": "(状态不变)", "sep": "，", "colon": "：",
+    },
+}
+
+
+def words(lang: str) -> dict:
+    if lang not in _WORDS:
+        raise ValueError(f"unknown language {lang!r}; allowed: {', '.join(LANGS)}")
+    return _WORDS[lang]
+
+
+def format_action(action, lang: str = "en") -> str:
+    """One action as text: ``server: receive SYN seq=100``, ``network: lose ...``, ``tick``."""
+    w = words(lang)
+    kind = action[0]
+    side_names = (w["client"], w["server"])
+    if kind == "deliver":
+        return f"{side_names[1 - action[1]]}{w['colon']}{w['receive']} {format_segment(action[2])}"
+    if kind in ("lose", "dup"):
+        verb = w["lose"] if kind == "lose" else w["duplicate"]
+        return f"{w['network']}{w['colon']}{verb} {w[DIRECTION_NAMES[action[1]]]} {format_segment(action[2])}"
+    if kind == "tick":
+        return w["tick"]
+    if kind == "timeout":
+        what = w["retransmission timeout"] if action[2] == "retransmission" else w["time-wait timeout"]
+        return f"{side_names[action[1]]}{w['colon']}{what}"
+    if kind == "OPEN":
+        return f"{side_names[action[1]]}{w['colon']}{w['OPEN active'].format(iss=action[2])}"
+    if kind == "LISTEN":
+        return f"{side_names[action[1]]}{w['colon']}{w['OPEN passive']}"
+    return f"{side_names[action[1]]}{w['colon']}{w[kind]}"
+
+
+def actor(action):
+    """The endpoint whose TCB an action changes (None for network faults and ticks)."""
+    kind = action[0]
+    if kind == "deliver":
+        return 1 - action[1]
+    if kind in ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT", "timeout"):
+        return action[1]
+    return None
+
+
+def sent_segments(state, action, next_state):
+    """Segments the acting endpoint sent in this step (multiset difference of its channel)."""
+    side = actor(action)
+    if side is None:
+        return []
+    remaining = list(state[2 + side])
+    new = []
+    for seg in next_state[2 + side]:
+        if seg in remaining:
+            remaining.remove(seg)
+        else:
+            new.append(seg)
+    return new
+
+
+def describe(state, action, next_state, lang: str = "en") -> str:
+    """One readable line for a step: what happened, the state change, what was sent."""
+    w = words(lang)
+    parts = [format_action(action, lang)]
+    side = actor(action)
+    if side is not None:
+        before, after = state[side].state, next_state[side].state
+        if before != after:
+            parts[0] += f" → {STATE_NAMES[after]}"
+        sent = sent_segments(state, action, next_state)
+        if sent:
+            parts.append(f"{w['send']} " + "; ".join(format_segment(s) for s in sent))
+        elif action[0] == "deliver" and next_state[side] == state[side]:
+            parts.append(w["no change"])
+    return w["sep"].join(parts)
