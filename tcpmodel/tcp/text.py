@@ -27,7 +27,7 @@ _WORDS = {
         "receive": "收到", "send": "发送", "lose": "丢失", "duplicate": "复制",
         "tick": "时间前进一格 (tick)", "retransmission timeout": "重传超时",
         "time-wait timeout": "TIME-WAIT 超时 (2*MSL)",
-        "OPEN active": "主动打开 OPEN，ISS={iss}", "OPEN passive": "被动打开 OPEN (LISTEN)",
+        "OPEN active": "主动打开 OPEN，ISS={iss}", "OPEN passive": "被动打开 OPEN",
         "SEND": "应用写入数据 SEND", "CLOSE": "应用关闭 CLOSE", "ABORT": "应用中止 ABORT",
         "no change": "(状态不变)", "sep": "，", "colon": "：",
     },
