@@ -34,6 +34,41 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--witnesses", action="store_true", help="also print the steps of each witness")
     c.add_argument("--max-states", type=int, metavar="N", help="stop each run after N distinct states")
     c.add_argument("--max-seconds", type=float, metavar="S", help="stop each run after S seconds")
+    e = sub.add_parser("explain", help="teaching mode: why three steps to open, four to close, 2*MSL, timers",
+                       description="Run the real protocol and a broken variant under the same faults and tell, "
+                                   "from the actual counterexample, where and why they part.")
+    e.add_argument("topic", choices=["handshake", "close", "time-wait", "retransmission"])
+    e.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the lesson (default: en)")
+    e.add_argument("--out", default="out", metavar="DIR", help="the page and diagrams go to DIR/explain/ (default: out)")
+    e.add_argument("--no-write", action="store_true", help="print the lesson only")
+    w = sub.add_parser("sweep", help="sweep parameters of one spec: verdicts per point, frontiers, plot",
+                       description="Check one spec at every point of a grid of parameter values (inclusive "
+                                   "ranges A..B; axes not given stay at the spec's value) and find, per "
+                                   "property, the smallest fault budget or retries, or the largest TIME-WAIT, "
+                                   "that breaks it. Tables and a plot go to DIR/sweep/<spec>/. Exit 0, or 2 on "
+                                   "a bad spec or usage.")
+    w.add_argument("spec", metavar="SPEC", help="one spec file")
+    w.add_argument("--loss", metavar="A..B", help="loss budgets")
+    w.add_argument("--dup", metavar="A..B", help="duplication budgets")
+    w.add_argument("--time-wait", dest="time_wait", metavar="A..B",
+                   help="TIME-WAIT lengths in ticks (below 2*MSL rfc9293 becomes short_time_wait)")
+    w.add_argument("--retries", metavar="A..B", help="max retransmissions")
+    w.add_argument("--channel", metavar="bag,fifo", help="channels")
+    w.add_argument("--property", dest="properties", nargs="+", action="extend", metavar="NAME",
+                   help="properties to check (default: those in the spec's [expect])")
+    w.add_argument("--out", default="out", metavar="DIR", help="tables and plot go to DIR/sweep/<spec>/ (default: out)")
+    w.add_argument("--no-write", action="store_true", help="write nothing under --out")
+    w.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    w.add_argument("--max-seconds", type=float, metavar="S",
+                   help="limit per point (default: the spec's, else 60); a point stopped is unknown")
+    w.add_argument("--max-states", type=int, metavar="N", help="limit per point in distinct states")
+
+    d = sub.add_parser("diagram", help="write the documentation diagrams (state diagrams, canonical ladders) to OUT/docs",
+                       description="Run the reference specs (rfc9293.toml, rfc9293_simultaneous.toml) and write the "
+                                   "client's and server's state diagrams and ladders of the canonical witnesses "
+                                   "(three-way handshake, four-step close, simultaneous open and close, TIME-WAIT).")
+    d.add_argument("--specs", default="specs", metavar="DIR", help="folder with the reference specs (default: specs)")
+    d.add_argument("--out", default="out", metavar="DIR", help="output folder; diagrams go to DIR/docs (default: out)")
     return parser
 
 
@@ -128,7 +163,94 @@ def cmd_check(args) -> int:
     return EXIT_OK if ok else EXIT_UNEXPECTED
 
 
-COMMANDS = {"check": cmd_check}
+# ---------------------------------------------------------------------- explain
+def cmd_explain(args) -> int:
+    from .explain import explain
+
+    lesson = explain(args.topic, args.lang)
+    print(lesson.title)
+    print("=" * len(lesson.title))
+    for paragraph in lesson.paragraphs:
+        print(f"\n{paragraph}")
+    labels = {"en": ("variant", "real protocol (RFC 9293)"), "zh": ("变体", "真实协议 (RFC 9293)")}[args.lang]
+    for label, steps in zip(labels, (lesson.variant_steps, lesson.real_steps)):
+        print(f"\n{label}:")
+        for i, step in enumerate(steps, 1):
+            mark = "  <--" if i == lesson.parting_step else ""
+            print(f"  {i:>3}. {step}{mark}")
+    if not args.no_write:
+        from .render import write_lesson
+
+        written = write_lesson(args.out, lesson)
+        for line in written.notes:
+            print(line)
+        print(f"\nwritten: {written.index}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- sweep
+def cmd_sweep(args) -> int:
+    from .spec import load
+    from .sweep import Axis, sweep, sweep_to_dict
+
+    spec = load(args.spec)
+    given = (("loss", args.loss), ("dup", args.dup), ("time_wait", args.time_wait),
+             ("retries", args.retries), ("channel", args.channel))
+    axes = [Axis.parse(name, text) for name, text in given if text is not None]
+    tty = not args.json and sys.stderr.isatty()
+    progress = _ProgressLine(enabled=tty)
+
+    def on_point(i, n, point):
+        progress.done()
+        if tty:
+            where = ", ".join(f"{k}={v}" for k, v in point.coords)
+            sys.stderr.write(f"  point {i + 1}/{n} ({where}): {point.states:,} states, {point.seconds:.1f} s\n")
+            sys.stderr.flush()
+
+    result = sweep(spec, axes, args.properties, max_seconds=args.max_seconds, max_states=args.max_states,
+                   on_point=on_point, progress=progress)
+    written = None
+    if not args.no_write:
+        from .render.sweep_plot import write_sweep
+
+        written = write_sweep(args.out, result)
+    if args.json:
+        doc = sweep_to_dict(result)
+        doc["written"] = None if written is None else str(written.folder)
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        from .render.sweep_plot import text_table
+
+        print(text_table(result), end="")
+        print(f"\n{len(result.points)} point(s), {sum(p.states for p in result.points):,} states in {result.seconds:.1f} s"
+              + ("" if result.complete else " (some points stopped by a limit: unknown)"))
+        if written is not None:
+            for line in written.notes:
+                print(line)
+            print(f"written under {written.folder}/ (open {written.folder / 'index.html'})")
+    return EXIT_OK
+
+
+DOC_SPECS = ("rfc9293.toml", "rfc9293_simultaneous.toml")
+
+
+def cmd_diagram(args) -> int:
+    from pathlib import Path
+
+    from .render import write_docs
+    from .run import run_spec
+    from .spec import load_all
+
+    specs = load_all([str(Path(args.specs) / name) for name in DOC_SPECS])
+    runs = [run_spec(spec, keep_graph=True) for spec in specs]
+    written = write_docs(Path(args.out) / "docs", runs)
+    for line in written.notes:
+        print(line)
+    print(f"diagrams written under {written.root}/ (open {written.index})")
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "explain": cmd_explain, "sweep": cmd_sweep, "diagram": cmd_diagram}
 
 
 def main(argv=None) -> int:
@@ -148,6 +270,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("tcpmodel: interrupted", file=sys.stderr)
         return EXIT_UNEXPECTED
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing more to say
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 The only package that imports graphviz.
 """
 
-from .outputs import Written, write_outputs
+from .lesson import write_lesson
+from .outputs import Written, write_docs, write_outputs
 
-__all__ = ["Written", "write_outputs"]
+__all__ = ["Written", "write_docs", "write_lesson", "write_outputs"]

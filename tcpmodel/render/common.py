@@ -1,0 +1,107 @@
+"""Small helpers shared by the diagram builders: labels, colours, segment bookkeeping.
+
+Everything here is deterministic: names come from positions in a trace or a graph, never
+from ``id()``, hashes or dict order of unordered data.
+"""
+
+from __future__ import annotations
+
+import graphviz
+
+from ..tcp.tcb import ACK, C2S, CLIENT, CLOSED, FIN, LISTEN, RST, SERVER, SYN, STATE_NAMES, format_flags
+
+RED = "#c0392b"
+GREEN = "#1e8449"
+ORANGE = "#d35400"
+BLUE = "#2e86c1"
+GREY = "#999999"
+
+SIDE_LABELS = ("client", "server")
+
+
+def dot_text(*lines: str) -> str:
+    """A DOT label of several centred lines (``\\n``), safe for quoting (no HTML-like labels)."""
+    text = "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines if line is not None)
+    return graphviz.nohtml(text)
+
+
+def short_segment(seg) -> str:
+    """``SYN 100``, ``SYN,ACK 300/101``, ``ACK 101/301 +1``: compact, for state labels."""
+    text = f"{format_flags(seg.flags)} {seg.seq}"
+    if seg.flags & ACK:
+        text += f"/{seg.ack}"
+    if seg.dlen:
+        text += f" +{seg.dlen}"
+    return text
+
+
+def actor(action):
+    """The endpoint whose TCB an action changes (None for ticks and network faults)."""
+    kind = action[0]
+    if kind == "deliver":
+        return 1 - action[1]
+    if kind in ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT", "timeout"):
+        return action[1]
+    return None
+
+
+def sent_segments(state, action, next_state):
+    """Segments the acting endpoint sent in a step: multiset difference of its outgoing channel."""
+    side = actor(action)
+    if side is None:
+        return []
+    return new_in_channel(state[2 + side], next_state[2 + side], removed=None)
+
+
+def new_in_channel(before, after, removed=None):
+    """Segments of ``after`` that are not in ``before`` (as multisets), in ``after``'s order.
+
+    ``removed`` (a segment) is taken out of ``before`` first (a delivered/lost segment)."""
+    remaining = list(before)
+    if removed is not None and removed in remaining:
+        remaining.remove(removed)
+    new = []
+    for seg in after:
+        if seg in remaining:
+            remaining.remove(seg)
+        else:
+            new.append(seg)
+    return new
+
+
+def is_stale(seg, direction, state) -> bool:
+    """Does ``seg`` belong to another connection than the receiver's current one?
+
+    The ghost fields name the sender's connection: ``cinc`` the client incarnation, ``sconn``
+    the server connection. A receiver with a connection compares them with its own
+    (client: ``(inc, peer)``; server: ``(peer, inc)``), ignoring a 0 that only means "not
+    known yet". A receiver without one (CLOSED, LISTEN) cannot tell; then a segment is stale
+    when its sender has since moved on to a newer incarnation.
+    """
+    client, server = state[0], state[1]
+    if direction == C2S:
+        recv = server
+        if recv.state not in (CLOSED, LISTEN) and recv.peer:
+            if seg.cinc != recv.peer:
+                return True
+            return bool(seg.sconn) and seg.sconn != recv.inc
+        # no connection: an older client incarnation, a client incarnation this server has
+        # already served, or an earlier server connection
+        return (seg.cinc < client.inc or (bool(recv.peer) and seg.cinc <= recv.peer)
+                or (bool(seg.sconn) and seg.sconn <= recv.inc))
+    recv = client
+    if recv.state != CLOSED:
+        if seg.cinc != recv.inc:
+            return True
+        return bool(seg.sconn and recv.peer) and seg.sconn != recv.peer
+    return seg.cinc < client.inc
+
+
+def state_pair(state) -> str:
+    return f"{STATE_NAMES[state[0].state]} / {STATE_NAMES[state[1].state]}"
+
+
+__all__ = [
+    "ACK", "FIN", "RST", "SYN", "CLIENT", "SERVER", "RED", "GREEN", "ORANGE", "BLUE", "GREY",
+    "dot_text", "short_segment", "actor", "sent_segments", "new_in_channel", "is_stale", "state_pair",
+]

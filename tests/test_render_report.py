@@ -1,0 +1,36 @@
+"""out/index.html renders in headless Chromium (offline, SVGs inline) and is not blank."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tcpmodel.render import write_outputs
+from tcpmodel.run import run_spec
+from tcpmodel.spec import load_all
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium)")
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed (scripts/install.sh)")
+def test_index_html_renders_in_chromium(tmp_path):
+    Image = pytest.importorskip("PIL.Image", reason="Pillow not installed (pip install pillow)")
+
+    run = run_spec(load_all([str(SPECS / "no_time_wait.toml")])[0], keep_graph=True)
+    written = write_outputs(tmp_path / "out", [run])
+    html = written.index.read_text(encoding="utf-8")
+    assert "<svg" in html and "http://" not in html.replace("http://www.w3.org", "")  # offline: nothing fetched
+    shot = tmp_path / "shot.png"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--no-first-run", "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+           f"--screenshot={shot}", "--window-size=1200,1600", written.index.resolve().as_uri()]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=60)
+    img = Image.open(shot).convert("L")
+    assert img.size == (1200, 1600)
+    hist = img.histogram()
+    dark = sum(hist[:128])
+    assert dark > 0.002 * img.size[0] * img.size[1], "screenshot is blank"
+    assert len([h for h in hist if h]) > 10, "screenshot has almost no distinct shades"
