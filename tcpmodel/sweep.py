@@ -1,0 +1,394 @@
+"""Parameter sweeps: one spec checked at every point of a grid of parameter values (no printing).
+
+A sweep takes a spec's configuration and properties and varies some parameters over inclusive
+integer ranges (and the channel over a list); the points are the cartesian product of the
+axes, every other parameter stays at the spec's value. Each point is checked by the engine
+with its own time budget, so a point that is too large comes out ``unknown`` instead of
+holding up the sweep.
+
+For each property and each numeric axis the sweep finds the *frontier*, with the other axes
+fixed: for a fault budget (``loss``, ``dup``) or ``max_retries`` the smallest value that
+breaks the property; for ``time_wait`` the largest TIME-WAIT that breaks it. ``None`` when
+nothing in the range breaks it.
+
+    from tcpmodel.spec import load
+    from tcpmodel.sweep import Axis, sweep
+    result = sweep(load("specs/short_time_wait.toml"), [Axis.range("time_wait", 1, 4)])
+    result.status("no_stale_delivery", time_wait=3)   # "holds"
+    result.frontier("no_stale_delivery", "time_wait")  # 2
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from .engine import UNKNOWN, VIOLATED, check
+from .errors import TcpModelError
+from .spec import Spec
+from .tcp import CATALOGUE, TcpConfig, TcpModel, build
+from .tcp.config import CHANNELS
+
+DEFAULT_MAX_SECONDS = 60.0
+
+# axis name -> (TcpConfig field, smallest allowed value or None for a list axis, frontier direction)
+#   "smallest": the smallest value that breaks a property; "largest": the largest one.
+AXES = {
+    "loss": ("loss", 0, "smallest"),
+    "dup": ("dup", 0, "smallest"),
+    "time_wait": ("time_wait", 1, "largest"),
+    "retries": ("max_retries", 0, "smallest"),
+    "channel": ("channel", None, None),
+}
+AXIS_ORDER = tuple(AXES)
+
+# Variants whose TIME-WAIT may be shortened below 2*MSL under the name short_time_wait.
+_SHORTENABLE = ("rfc9293", "short_time_wait")
+
+_RANGE = re.compile(r"^\s*(-?\d+)\s*(?:\.\.\s*(-?\d+)\s*)?$")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept parameter and its values, in sweep order."""
+
+    name: str
+    values: Tuple
+
+    def __post_init__(self):
+        if self.name not in AXES:
+            raise TcpModelError(f"unknown sweep axis {self.name!r}; allowed: {', '.join(AXES)}")
+        values = tuple(self.values)
+        if not values:
+            raise TcpModelError(f"sweep axis {self.name} has no values")
+        if len(set(values)) != len(values):
+            raise TcpModelError(f"sweep axis {self.name} repeats a value: {values}")
+        minimum = AXES[self.name][1]
+        if minimum is None:
+            for v in values:
+                if v not in CHANNELS:
+                    raise TcpModelError(f"unknown channel {v!r} for --channel; allowed: {', '.join(CHANNELS)}")
+        else:
+            for v in values:
+                if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
+                    raise TcpModelError(f"{self.name} values must be integers of at least {minimum}, got {v!r}")
+        object.__setattr__(self, "values", values)
+
+    @property
+    def field(self) -> str:
+        """The TcpConfig field this axis sets."""
+        return AXES[self.name][0]
+
+    @property
+    def numeric(self) -> bool:
+        return AXES[self.name][1] is not None
+
+    @property
+    def direction(self) -> Optional[str]:
+        """``smallest`` or ``largest`` (which breaking value is the frontier); None for channel."""
+        return AXES[self.name][2]
+
+    @classmethod
+    def range(cls, name: str, low: int, high: int) -> "Axis":
+        if high < low:
+            raise TcpModelError(f"empty range for {name}: {low}..{high} (write the smaller value first)")
+        return cls(name, tuple(range(low, high + 1)))
+
+    @classmethod
+    def parse(cls, name: str, text: str) -> "Axis":
+        """``"A..B"`` (inclusive) or ``"A"`` for a numeric axis; ``"bag,fifo"`` for the channel."""
+        if name not in AXES:
+            raise TcpModelError(f"unknown sweep axis {name!r}; allowed: {', '.join(AXES)}")
+        if AXES[name][1] is None:
+            values = tuple(v.strip() for v in text.split(","))
+            if any(not v for v in values):
+                raise TcpModelError(f"bad --{name} {text!r}: write a comma-separated list such as bag,fifo")
+            return cls(name, values)
+        m = _RANGE.match(text)
+        if not m:
+            raise TcpModelError(f"bad --{name.replace('_', '-')} {text!r}: write an inclusive range A..B such as 0..2, or one value")
+        low = int(m.group(1))
+        high = int(m.group(2)) if m.group(2) is not None else low
+        return cls.range(name, low, high)
+
+
+def config_at(base: TcpConfig, coords: Sequence[Tuple[str, object]]) -> TcpConfig:
+    """The configuration at one sweep point: ``base`` with the axes' values set.
+
+    A TIME-WAIT below 2*MSL turns rfc9293 into short_time_wait; one of at least 2*MSL turns
+    short_time_wait back into rfc9293 (the variant says which protocol a point is, and
+    short_time_wait means exactly "TIME-WAIT below 2*MSL"). Other variants keep their name.
+    """
+    changes = {AXES[name][0]: value for name, value in coords}
+    if "time_wait" in changes:
+        if base.variant == "no_time_wait":
+            raise TcpModelError("variant no_time_wait has no TIME-WAIT state: sweeping time_wait means nothing")
+        if base.variant in _SHORTENABLE:
+            changes["variant"] = "short_time_wait" if changes["time_wait"] < 2 * base.msl else "rfc9293"
+    return base.replace(**changes)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One checked point of a sweep."""
+
+    coords: Tuple[Tuple[str, object], ...]  # (axis name, value) in the sweep's axis order
+    config: TcpConfig
+    verdicts: Dict[str, str]                # property -> holds | violated | unknown
+    states: int
+    transitions: int
+    depth: int
+    seconds: float
+    complete: bool
+    stop_reason: str = ""
+
+    def value(self, axis: str):
+        return dict(self.coords)[axis]
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """Where one property starts to break along one numeric axis, the other axes fixed.
+
+    ``value`` is the smallest (fault budgets, retries) or largest (time_wait) value at which the
+    property is violated, None when it is violated nowhere on the line. ``certain`` is False
+    when an ``unknown`` point could still move it: one scanned before ``value``, or any at all
+    when ``value`` is None. ``at_range_end`` is True when ``value`` is the range's last value
+    for a "largest" frontier, or its first value (above the parameter's minimum) for a
+    "smallest" one: the true frontier may then lie outside the range.
+    """
+
+    property: str
+    axis: str
+    fixed: Tuple[Tuple[str, object], ...]  # the other axes' values
+    direction: str                         # "smallest" | "largest"
+    value: Optional[int]
+    certain: bool = True
+    at_range_end: bool = False
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Every point of a sweep, in sweep order (the last axis varies fastest), and the frontiers."""
+
+    spec_name: str
+    base: TcpConfig
+    axes: Tuple[Axis, ...]
+    properties: Tuple[str, ...]
+    points: Tuple[Point, ...]
+    frontiers: Tuple[Frontier, ...]
+    max_seconds: Optional[float] = None
+    max_states: Optional[int] = None
+
+    @property
+    def seconds(self) -> float:
+        return sum(p.seconds for p in self.points)
+
+    @property
+    def complete(self) -> bool:
+        return all(p.complete for p in self.points)
+
+    @property
+    def two_msl(self) -> int:
+        return 2 * self.base.msl
+
+    def point(self, **coords) -> Point:
+        """The point with these axis values (every swept axis must be named)."""
+        want = tuple((a.name, coords[a.name]) for a in self.axes if a.name in coords)
+        if len(want) != len(self.axes) or len(coords) != len(self.axes):
+            raise KeyError(f"name every swept axis: {[a.name for a in self.axes]}")
+        for p in self.points:
+            if p.coords == want:
+                return p
+        raise KeyError(f"no sweep point {coords}")
+
+    def status(self, prop: str, **coords) -> str:
+        return self.point(**coords).verdicts[prop]
+
+    def line(self, prop: str, axis: str, **fixed) -> List[Tuple[object, str]]:
+        """(axis value, status) along ``axis`` with the other axes at ``fixed``."""
+        return [(v, self.status(prop, **{**fixed, axis: v})) for v in self._axis(axis).values]
+
+    def frontier(self, prop: str, axis: str, **fixed) -> Optional[int]:
+        """The frontier value of ``prop`` along ``axis``, the other axes at ``fixed``."""
+        return self.frontier_of(prop, axis, **fixed).value
+
+    def frontier_of(self, prop: str, axis: str, **fixed) -> Frontier:
+        want = tuple((a.name, fixed[a.name]) for a in self.axes if a.name != axis and a.name in fixed)
+        if len(want) != len(fixed):
+            raise KeyError(f"unknown axes in {fixed}")
+        for f in self.frontiers:
+            if f.property == prop and f.axis == axis and f.fixed == want:
+                return f
+        raise KeyError(f"no frontier for {prop} along {axis} at {fixed}")
+
+    def _axis(self, name: str) -> Axis:
+        for a in self.axes:
+            if a.name == name:
+                return a
+        raise KeyError(f"{name} is not a swept axis: {[a.name for a in self.axes]}")
+
+
+def _frontier_on_line(prop: str, axis: Axis, fixed, statuses: Sequence[str]) -> Frontier:
+    """Scan one line (statuses in the axis's value order) for the frontier."""
+    order = list(zip(axis.values, statuses))
+    if axis.direction == "largest":
+        order.reverse()
+    seen_unknown = False
+    for k, (value, status) in enumerate(order):
+        if status == VIOLATED:
+            at_end = k == 0 and (axis.direction == "largest" or value > AXES[axis.name][1])
+            return Frontier(prop, axis.name, fixed, axis.direction, value, certain=not seen_unknown,
+                            at_range_end=at_end)
+        if status == UNKNOWN:
+            seen_unknown = True
+    return Frontier(prop, axis.name, fixed, axis.direction, None, certain=not seen_unknown)
+
+
+def frontiers(axes: Sequence[Axis], properties: Sequence[str], points: Sequence[Point]) -> Tuple[Frontier, ...]:
+    """Every frontier: per property, per numeric axis, per combination of the other axes."""
+    by_coords = {p.coords: p for p in points}
+    names = [a.name for a in axes]
+    out = []
+    for prop in properties:
+        for axis in axes:
+            if not axis.numeric:
+                continue
+            others = [a for a in axes if a.name != axis.name]
+            for combo in itertools.product(*(a.values for a in others)):
+                fixed = tuple(zip((a.name for a in others), combo))
+                statuses = []
+                for v in axis.values:
+                    coord = dict(fixed)
+                    coord[axis.name] = v
+                    statuses.append(by_coords[tuple((n, coord[n]) for n in names)].verdicts[prop])
+                out.append(_frontier_on_line(prop, axis, fixed, statuses))
+    return tuple(out)
+
+
+def check_properties(spec: Spec, names: Optional[Sequence[str]]) -> Tuple[str, ...]:
+    """The properties to sweep: ``names`` (each in the catalogue), or the spec's [expect] ones."""
+    if not names:
+        return tuple(spec.expect)
+    out = []
+    for name in names:
+        if name not in CATALOGUE:
+            raise TcpModelError(f"unknown property {name!r}; allowed: {', '.join(CATALOGUE)}")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def sweep(spec: Spec, axes: Sequence[Axis], properties: Optional[Sequence[str]] = None, *,
+          max_seconds: Optional[float] = None, max_states: Optional[int] = None,
+          on_point: Optional[Callable[[int, int, Point], None]] = None,
+          progress: Optional[Callable] = None) -> SweepResult:
+    """Check ``spec`` at every point of the grid spanned by ``axes``.
+
+    ``properties`` defaults to those in the spec's [expect]. ``max_seconds`` bounds each point
+    (default: the spec's limit, else 60 s), ``max_states`` too (default: the spec's limit).
+    ``on_point(i, n, point)`` is called after each of the ``n`` points; ``progress`` is passed
+    to the engine. Ctrl-C during a point stops the whole sweep (KeyboardInterrupt).
+    """
+    axes = tuple(axes)
+    if not axes:
+        raise TcpModelError("nothing to sweep: give at least one axis (--loss, --dup, --time-wait, --retries, --channel)")
+    seen = set()
+    for a in axes:
+        if a.name in seen:
+            raise TcpModelError(f"sweep axis {a.name} given twice")
+        seen.add(a.name)
+    axes = tuple(sorted(axes, key=lambda a: AXIS_ORDER.index(a.name)))
+    props = check_properties(spec, properties)
+    if max_seconds is None:
+        max_seconds = spec.max_seconds if spec.max_seconds is not None else DEFAULT_MAX_SECONDS
+    if max_states is None:
+        max_states = spec.max_states
+    if max_seconds is not None and max_seconds <= 0:
+        raise TcpModelError(f"max_seconds must be positive, got {max_seconds}")
+    if max_states is not None and max_states < 1:
+        raise TcpModelError(f"max_states must be at least 1, got {max_states}")
+
+    grid = [tuple(zip((a.name for a in axes), combo)) for combo in itertools.product(*(a.values for a in axes))]
+    configs = [config_at(spec.config, coords) for coords in grid]  # every bad point fails before any run
+    points = []
+    for i, (coords, config) in enumerate(zip(grid, configs)):
+        started = time.perf_counter()
+        result = check(TcpModel(config), build(props), max_seconds=max_seconds, max_states=max_states,
+                       progress=progress)
+        stats = result.stats
+        if stats.stop_reason == "interrupted":  # Ctrl-C stops the sweep, not only this point
+            raise KeyboardInterrupt
+        point = Point(
+            coords=coords,
+            config=config,
+            verdicts={name: result.verdicts[name].status for name in props},
+            states=stats.states,
+            transitions=stats.transitions,
+            depth=stats.depth,
+            seconds=time.perf_counter() - started,
+            complete=stats.complete,
+            stop_reason=stats.stop_reason,
+        )
+        points.append(point)
+        if on_point is not None:
+            on_point(i, len(grid), point)
+    return SweepResult(
+        spec_name=spec.name,
+        base=spec.config,
+        axes=axes,
+        properties=props,
+        points=tuple(points),
+        frontiers=frontiers(axes, props, points),
+        max_seconds=max_seconds,
+        max_states=max_states,
+    )
+
+
+def sweep_to_dict(result: SweepResult, timings: bool = True) -> dict:
+    """The sweep as plain data (JSON). ``timings=False`` leaves out the seconds (not deterministic)."""
+    points = []
+    for p in result.points:
+        d = {
+            "coords": {name: value for name, value in p.coords},
+            "variant": p.config.variant,
+            "verdicts": dict(p.verdicts),
+            "states": p.states,
+            "transitions": p.transitions,
+            "depth": p.depth,
+            "complete": p.complete,
+            "stop_reason": p.stop_reason,
+        }
+        if timings:
+            d["seconds"] = round(p.seconds, 3)
+        points.append(d)
+    out = {
+        "spec": result.spec_name,
+        "variant": result.base.variant,
+        "msl": result.base.msl,
+        "two_msl": result.two_msl,
+        "axes": {a.name: list(a.values) for a in result.axes},
+        "properties": list(result.properties),
+        "max_seconds_per_point": result.max_seconds,
+        "max_states_per_point": result.max_states,
+        "complete": result.complete,
+        "points": points,
+        "frontiers": [
+            {
+                "property": f.property,
+                "axis": f.axis,
+                "fixed": {name: value for name, value in f.fixed},
+                "direction": f.direction,
+                "value": f.value,
+                "certain": f.certain,
+                "at_range_end": f.at_range_end,
+            }
+            for f in result.frontiers
+        ],
+    }
+    if timings:
+        out["seconds"] = round(result.seconds, 3)
+    return out
