@@ -90,7 +90,7 @@ def _check_table(path, table_name, table, schema) -> dict:
             raise SpecError(path, where, f"unknown key; allowed: {', '.join(schema)}")
         kind, rule = schema[key]
         if not _type_ok(kind, value):
-            raise SpecError(path, where, f"must be a {kind}, got {value!r}")
+            raise SpecError(path, where, f"must be {'an' if kind[0] in 'aeiou' else 'a'} {kind}, got {value!r}")
         if kind == _STR and rule is not None and value not in rule:
             raise SpecError(path, where, f"unknown value {value!r}; allowed: {', '.join(rule)}")
         if kind == _INT and rule is not None and value < rule:
