@@ -537,4 +537,4 @@ def test_format_action_and_describe():
     assert m.describe(s, ("OPEN", CLIENT, 100), t) == "client: OPEN (active), ISS=100 → SYN-SENT, send SYN seq=100"
     assert m.format_action(("tick",)) == "tick"
     assert m.format_action(("lose", S2C, seg(300, 101, SYN | ACK))) == "network: lose server→client SYN,ACK seq=300 ack=101"
-    assert m.format_action(("timeout", SERVER, "time-wait")) == "server: TIME-WAIT timeout (2*MSL)"
+    assert m.format_action(("timeout", SERVER, "time-wait")) == "server: TIME-WAIT timeout"
