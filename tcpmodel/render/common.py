@@ -9,6 +9,7 @@ from __future__ import annotations
 import graphviz
 
 from ..tcp.tcb import ACK, C2S, CLIENT, CLOSED, FIN, LISTEN, RST, SERVER, SYN, STATE_NAMES, format_flags
+from ..tcp.text import actor, sent_segments  # noqa: F401  (re-exported for the renderers)
 
 RED = "#c0392b"
 GREEN = "#1e8449"
@@ -33,24 +34,6 @@ def short_segment(seg) -> str:
     if seg.dlen:
         text += f" +{seg.dlen}"
     return text
-
-
-def actor(action):
-    """The endpoint whose TCB an action changes (None for ticks and network faults)."""
-    kind = action[0]
-    if kind == "deliver":
-        return 1 - action[1]
-    if kind in ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT", "timeout"):
-        return action[1]
-    return None
-
-
-def sent_segments(state, action, next_state):
-    """Segments the acting endpoint sent in a step: multiset difference of its outgoing channel."""
-    side = actor(action)
-    if side is None:
-        return []
-    return new_in_channel(state[2 + side], next_state[2 + side], removed=None)
 
 
 def new_in_channel(before, after, removed=None):
