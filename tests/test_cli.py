@@ -145,8 +145,8 @@ def test_version_via_python_m():
 
 def test_version_via_console_script():
     exe = shutil.which("tcpmodel")
-    if exe is None:
-        pytest.skip("the tcpmodel console script is not installed")
+    # scripts/install.sh installs the package, so its console script must be on PATH.
+    assert exe is not None, "the tcpmodel console script is not on PATH (run scripts/install.sh)"
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=TIMEOUT)
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"tcpmodel {tcpmodel.__version__}"
