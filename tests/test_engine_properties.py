@@ -293,3 +293,29 @@ def test_several_initial_states():
     # A goal that holds initially, or a loop only after the goal: holds.
     result = check(model, [Eventually("start", lambda s: s[0] in "xy"), LeadsTo("x_to_g", lambda s: s[0] == "x", goal)])
     assert result["start"].status == HOLDS and result["x_to_g"].status == HOLDS
+
+
+def test_fairness_with_a_state_enabledness_rejects_a_cycle_that_never_takes_the_group():
+    """A cycle a <-> b that never 'ticks' although the tick is 'due' in both states is unfair
+    under WeakFairness(..., enabled=...), even though no tick edge leaves the cycle's states."""
+    from tcpmodel.engine import LeadsTo, VIOLATED, HOLDS, WeakFairness, check
+
+    class M:
+        def init_states(self):
+            return ["a"]
+
+        def successors(self, s):
+            return {"a": [("ping", "b"), ("tick", "done")], "b": [("pong", "a")], "done": []}[s]
+
+        def is_terminal(self, s):
+            return s == "done"
+
+    busy = lambda s: s != "done"
+    idle = lambda s: s == "done"
+    plain = LeadsTo("plain", busy, idle, [WeakFairness("time", lambda a: a == "tick")])
+    due = LeadsTo("due", busy, idle, [WeakFairness("time", lambda a: a == "tick", enabled=busy)])
+    result = check(M(), [plain, due])
+    # Without the state predicate the tick is not enabled in b, so a <-> b is weakly fair.
+    assert result["plain"].status == VIOLATED
+    assert result["plain"].trace.actions == ("ping", "pong")
+    assert result["due"].status == HOLDS

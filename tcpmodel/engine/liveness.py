@@ -128,7 +128,8 @@ def find_violation(graph, prop):
     groups = []
     for f in prop.fairness:
         edges = ar.group_edges(graph.actions, f)
-        groups.append((f.kind, edges, ar.enabled(edges)))
+        enabled = ar.enabled(edges) if f.enabled is None else _mask_of(states, f.enabled)
+        groups.append((f.kind, edges, enabled))
     fair = fair_components(ar, not_goal, groups)
     dead_end = not_goal & (ar.outdeg == 0)
     bad = (fair >= 0) | dead_end
@@ -278,7 +279,10 @@ def recheck(model, prop, lasso):
     cycle_states = states[lasso.loop_start:-1]
     cycle_actions = actions[lasso.loop_start:]
     for f in prop.fairness:
-        enabled = [any(f.actions(a) for a, _ in model.successors(s)) for s in cycle_states]
+        if f.enabled is None:
+            enabled = [any(f.actions(a) for a, _ in model.successors(s)) for s in cycle_states]
+        else:
+            enabled = [bool(f.enabled(s)) for s in cycle_states]
         taken = any(f.actions(a) for a in cycle_actions)
         fair = taken or (not all(enabled) if f.kind == WEAK else not any(enabled))
         if not fair:

@@ -17,13 +17,18 @@ Kinds:
 Fairness is declared per group of actions with :class:`WeakFairness` (if the group is enabled
 continuously from some point on, it is taken infinitely often) or :class:`StrongFairness` (if
 it is enabled infinitely often, it is taken infinitely often). A group is "enabled" in a state
-when some outgoing transition's action belongs to it.
+when some outgoing transition's action belongs to it -- or, when the fairness is given an
+``enabled`` state predicate, where that predicate holds. The second form states a demand the
+graph alone does not show: "time must pass whenever something depends on time" is weak
+fairness of the tick whose enabledness is "a timer runs or a segment is in flight", even in
+states where the model must first do something else before the tick is offered. A cycle that
+never ticks while something depends on time is then unfair: it is not a run (Zeno).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Tuple
+from typing import Callable, Optional, Tuple
 
 from ..errors import ModelDefinitionError
 
@@ -55,22 +60,28 @@ class Fairness:
     name: str
     actions: Callable = field(compare=False)
     kind: str = WEAK
+    enabled: Optional[Callable] = field(default=None, compare=False)  # state -> bool, or None
 
     def __post_init__(self):
         _check_name(self.name)
         _check_callable(self.name, "actions", self.actions)
+        if self.enabled is not None:
+            _check_callable(self.name, "enabled", self.enabled)
         if self.kind not in (WEAK, STRONG):
             raise ModelDefinitionError(f"fairness {self.name!r}: kind must be 'weak' or 'strong', got {self.kind!r}")
 
 
-def WeakFairness(name: str, actions: Callable) -> Fairness:
-    """Weak fairness: a group enabled continuously from some point on is taken infinitely often."""
-    return Fairness(name, actions, WEAK)
+def WeakFairness(name: str, actions: Callable, enabled: Optional[Callable] = None) -> Fairness:
+    """Weak fairness: a group enabled continuously from some point on is taken infinitely often.
+
+    ``enabled(state)``, when given, says where the group counts as enabled (default: where some
+    outgoing action belongs to it)."""
+    return Fairness(name, actions, WEAK, enabled)
 
 
-def StrongFairness(name: str, actions: Callable) -> Fairness:
+def StrongFairness(name: str, actions: Callable, enabled: Optional[Callable] = None) -> Fairness:
     """Strong fairness: a group enabled infinitely often is taken infinitely often."""
-    return Fairness(name, actions, STRONG)
+    return Fairness(name, actions, STRONG, enabled)
 
 
 @dataclass(frozen=True)
