@@ -51,9 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--loss", metavar="A..B", help="loss budgets")
     w.add_argument("--dup", metavar="A..B", help="duplication budgets")
     w.add_argument("--time-wait", dest="time_wait", metavar="A..B",
-                   help="TIME-WAIT lengths in ticks (below 2*MSL rfc9293 becomes short_time_wait)")
+                   help="TIME-WAIT lengths in ticks (a plain parameter; 2*MSL is the RFC's)")
     w.add_argument("--retries", metavar="A..B", help="max retransmissions")
+    w.add_argument("--rto", metavar="A..B", help="retransmission timeouts in ticks")
     w.add_argument("--channel", metavar="bag,fifo", help="channels")
+    w.add_argument("--lifetime", metavar="half_open,closed", help="segment lifetime tie rules")
     w.add_argument("--property", dest="properties", nargs="+", action="extend", metavar="NAME",
                    help="properties to check (default: those in the spec's [expect])")
     w.add_argument("--out", default="out", metavar="DIR", help="tables and plot go to DIR/sweep/<spec>/ (default: out)")
@@ -195,7 +197,8 @@ def cmd_sweep(args) -> int:
 
     spec = load(args.spec)
     given = (("loss", args.loss), ("dup", args.dup), ("time_wait", args.time_wait),
-             ("retries", args.retries), ("channel", args.channel))
+             ("retries", args.retries), ("rto", args.rto), ("channel", args.channel),
+             ("lifetime", args.lifetime))
     axes = [Axis.parse(name, text) for name, text in given if text is not None]
     tty = not args.json and sys.stderr.isatty()
     progress = _ProgressLine(enabled=tty)

@@ -6,10 +6,12 @@ input is one :class:`~tcpmodel.errors.SpecError` naming the file, the key and wh
 
 Layout (every table optional except ``expect``)::
 
-    variant = "rfc9293"            # one of tcpmodel.tcp.VARIANTS
+    variant = "rfc9293"            # one of tcpmodel.tcp.VARIANTS (a base)
+    switches = ["rfc1337"]         # any of tcpmodel.tcp.config.SWITCHES on top of it
     description = "..."            # one line, shown in reports
-    [parameters]                   # msl, rto, max_retries, window, time_wait, incarnations,
-                                   # isn, isn_choices, channel, client_data, server_data,
+    [parameters]                   # msl, max_delay, rto, syn_rto, max_retries, window,
+                                   # time_wait, lifetime, incarnations, isn, isn_stride,
+                                   # isn_choices, channel, client_data, server_data, close,
                                    # abort, simultaneous
     [faults]                       # loss, dup: budgets
     [expect]                       # property = "holds" | "violated"
@@ -24,27 +26,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .errors import SpecError
+from .errors import SpecError, TcpModelError
 from .tcp import CATALOGUE, VARIANTS, TcpConfig
-from .tcp.config import CHANNELS, ISN_POLICIES
+from .tcp.config import CHANNELS, CLOSE_POLICIES, ISN_POLICIES, LIFETIMES, SWITCHES
 
-TOP_KEYS = ("variant", "description", "parameters", "faults", "expect", "explain", "limits")
+TOP_KEYS = ("variant", "switches", "description", "parameters", "faults", "expect", "explain", "limits")
 EXPECTED = ("holds", "violated")
 
 # key -> (type, minimum or allowed values, what to say)
 _INT, _BOOL, _STR, _INTLIST = "integer", "boolean", "string", "list of integers"
 PARAMETERS = {
     "msl": (_INT, 1),
+    "max_delay": (_INT, 1),
     "rto": (_INT, 1),
+    "syn_rto": (_INT, 1),
     "max_retries": (_INT, 0),
     "window": (_INT, 1),
     "time_wait": (_INT, 1),
+    "lifetime": (_STR, LIFETIMES),
     "incarnations": (_INT, 1),
     "isn": (_STR, ISN_POLICIES),
+    "isn_stride": (_INT, 1),
     "isn_choices": (_INTLIST, 0),
     "channel": (_STR, CHANNELS),
     "client_data": (_INT, 0),
     "server_data": (_INT, 0),
+    "close": (_STR, CLOSE_POLICIES),
     "abort": (_BOOL, None),
     "simultaneous": (_BOOL, None),
 }
@@ -125,6 +132,12 @@ def load(path) -> Spec:
     variant = data.get("variant", "rfc9293")
     if not isinstance(variant, str) or variant not in VARIANTS:
         raise SpecError(path, "variant", f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
+    switches = data.get("switches", [])
+    if not isinstance(switches, list) or not all(isinstance(x, str) for x in switches):
+        raise SpecError(path, "switches", f"must be a list of switch names; allowed: {', '.join(SWITCHES)}")
+    for name in switches:
+        if name not in SWITCHES:
+            raise SpecError(path, "switches", f"unknown switch {name!r}; allowed: {', '.join(SWITCHES)}")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise SpecError(path, "description", f"must be a string, got {description!r}")
@@ -154,13 +167,15 @@ def load(path) -> Spec:
 
     # Cross-field consistency, stated in the spec's own terms.
     msl = params.get("msl", TcpConfig.msl)
-    time_wait = params.get("time_wait")
-    if variant == "short_time_wait" and (time_wait is None or time_wait >= 2 * msl):
-        raise SpecError(path, "parameters.time_wait", f"variant short_time_wait needs a time_wait below 2*msl = {2 * msl}, got {time_wait}")
+    if params.get("max_delay", msl) > msl:
+        raise SpecError(path, "parameters.max_delay", f"must be at most msl = {msl}, got {params['max_delay']}")
     if params.get("isn_choices") is not None and params.get("isn", "clock") != "any":
         raise SpecError(path, "parameters.isn_choices", "only means something with isn = \"any\"")
 
-    config = TcpConfig(variant=variant, **params, **faults)
+    try:
+        config = TcpConfig(variant=variant, switches=tuple(switches), **params, **faults)
+    except TcpModelError as exc:  # contradictory switches and parameters, said by the model
+        raise SpecError(path, "switches" if switches else "variant", str(exc)) from None
     return Spec(
         path=path,
         name=path.stem,

@@ -30,7 +30,7 @@ from .engine import UNKNOWN, VIOLATED, check
 from .errors import TcpModelError
 from .spec import Spec
 from .tcp import CATALOGUE, TcpConfig, TcpModel, build
-from .tcp.config import CHANNELS
+from .tcp.config import CHANNELS, LIFETIMES
 
 DEFAULT_MAX_SECONDS = 60.0
 
@@ -41,12 +41,14 @@ AXES = {
     "dup": ("dup", 0, "smallest"),
     "time_wait": ("time_wait", 1, "largest"),
     "retries": ("max_retries", 0, "smallest"),
+    "rto": ("rto", 1, "largest"),
     "channel": ("channel", None, None),
+    "lifetime": ("lifetime", None, None),
 }
+# The values a non-numeric axis may take.
+_CHOICES = {"channel": CHANNELS, "lifetime": LIFETIMES}
 AXIS_ORDER = tuple(AXES)
 
-# Variants whose TIME-WAIT may be shortened below 2*MSL under the name short_time_wait.
-_SHORTENABLE = ("rfc9293", "short_time_wait")
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*(?:\.\.\s*(-?\d+)\s*)?$")
 
@@ -69,8 +71,8 @@ class Axis:
         minimum = AXES[self.name][1]
         if minimum is None:
             for v in values:
-                if v not in CHANNELS:
-                    raise TcpModelError(f"unknown channel {v!r} for --channel; allowed: {', '.join(CHANNELS)}")
+                if v not in _CHOICES[self.name]:
+                    raise TcpModelError(f"unknown {self.name} {v!r} for --{self.name}; allowed: {', '.join(_CHOICES[self.name])}")
         else:
             for v in values:
                 if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
@@ -118,16 +120,11 @@ class Axis:
 def config_at(base: TcpConfig, coords: Sequence[Tuple[str, object]]) -> TcpConfig:
     """The configuration at one sweep point: ``base`` with the axes' values set.
 
-    A TIME-WAIT below 2*MSL turns rfc9293 into short_time_wait; one of at least 2*MSL turns
-    short_time_wait back into rfc9293 (the variant says which protocol a point is, and
-    short_time_wait means exactly "TIME-WAIT below 2*MSL"). Other variants keep their name.
+    TIME-WAIT's length is a plain parameter of every variant that has TIME-WAIT.
     """
     changes = {AXES[name][0]: value for name, value in coords}
-    if "time_wait" in changes:
-        if base.variant == "no_time_wait":
-            raise TcpModelError("variant no_time_wait has no TIME-WAIT state: sweeping time_wait means nothing")
-        if base.variant in _SHORTENABLE:
-            changes["variant"] = "short_time_wait" if changes["time_wait"] < 2 * base.msl else "rfc9293"
+    if "time_wait" in changes and "no_time_wait" in base.active_switches:
+        raise TcpModelError("variant no_time_wait has no TIME-WAIT state: sweeping time_wait means nothing")
     return base.replace(**changes)
 
 

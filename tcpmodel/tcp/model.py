@@ -19,21 +19,26 @@ them, "MAY") but answered with an ACK, and retransmission recovers them; timers 
 when they reach 0 (time does not pass an expired timer); RTO does not back off.
 
 Time: a tick is possible only while something depends on time (a timer runs or a segment is
-in flight), no timer has expired unhandled, and no segment has reached MSL ticks of age: a
-segment that old must be delivered or lost before time passes (it cannot outlive MSL).
+in flight), no timer has expired unhandled, and no segment has reached its limit of age (MSL,
+or ``max_delay`` for a segment as sent when the spec sets it below MSL: "a prompt network
+where only duplicates wander"): a segment that old must be delivered or lost before time
+passes (it cannot outlive its limit).
 
-Lifetimes are half-open, as in continuous time: a segment sent at tick t lives in
-[t, t + MSL), and a timer started at tick t with duration d fires at t + d. When a segment
-reaches age MSL in the same tick as a timer reaches 0, the segment's deadline comes first: it
-must be delivered or lost before the timer may fire. Without this rule a segment sent one
-tick after TIME-WAIT began (a reset provoked by a duplicate of the last ACK) would tie with
-TIME-WAIT's expiry at exactly 2*MSL, an artifact of counting time in whole ticks.
+Discretization (``lifetime``), one of two defensible readings of whole ticks. A timer started
+at tick t with duration d fires at t + d. With ``half_open`` (the default) a segment sent at
+tick t lives in [t, t + limit), as in continuous time: when it reaches its limit in the same
+tick as a timer reaches 0, the segment's deadline comes first -- it must be delivered or lost
+before the timer may fire. Without this rule a segment sent one tick after TIME-WAIT began (a
+reset provoked by a duplicate of the last ACK) would tie with TIME-WAIT's expiry at exactly
+2*MSL. With ``closed`` a segment lives in [t, t + limit]: the timer may fire first while the
+segment is still in flight (it still cannot outlive the tick). ``tcpmodel sweep`` shows how the
+TIME-WAIT frontier moves between the two.
 """
 
 from __future__ import annotations
 
 from . import text
-from .config import CLIENT_ISS_BASE, ISN_CLOCK_STRIDE, SERVER_ISS_BASE, TcpConfig
+from .config import CLIENT_ISS_BASE, SERVER_ISS_BASE, TcpConfig
 from .tcb import (
     ACK, APP_CLOSED, C2S, CLIENT, CLOSE_WAIT, CLOSED, CLOSING, DELIVERED,
     ESTABLISHED, FIN, FIN_QUEUED, FIN_RCVD, FIN_SEQ, FIN_WAIT_1, FIN_WAIT_2, INC, IRS, ISS,
@@ -49,6 +54,13 @@ _new_segment = Segment._make
 _CAN_SEND = frozenset({ESTABLISHED, CLOSE_WAIT})
 # States in which the seventh step ("process the segment text") accepts data.
 _ACCEPTS_TEXT = frozenset({ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2})
+# RFC 9293 §3.10.4: where CLOSE does something (elsewhere it is an error or a no-op).
+_CLOSE_DEFINED = frozenset({LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT})
+# RFC 9293 §3.10.5: ABORT sends <SEQ=SND.NXT><CTL=RST> from these states; from the others
+# (LISTEN, SYN-SENT, CLOSING, LAST-ACK, TIME-WAIT) it only deletes the TCB.
+_ABORT_SENDS_RST = frozenset({SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT})
+# Segment field positions (tcb.Segment): the receiver's key is everything before LIMIT.
+_LIMIT, _AGE = 6, 7
 
 
 class TcpModel:
@@ -57,17 +69,22 @@ class TcpModel:
 
     def __init__(self, config: TcpConfig):
         self.config = config
-        sw = config.switches
+        rules = config.rules
         self.msl = config.msl
-        self.rto = config.rto if sw.retransmit else -1
+        self.max_delay = config.max_delay_ticks
+        self.rto = config.rto if rules.retransmit else -1
+        self.syn_rto = config.syn_rto_ticks if rules.retransmit else -1
         self.max_retries = config.max_retries
         self.window = config.window
         self.time_wait_ticks = config.time_wait_ticks
         self.bag = config.channel == "bag"
-        self.two_way_handshake = sw.two_way_handshake
-        self.three_step_close = sw.three_step_close
-        self.time_wait_state = sw.time_wait_state
-        self.ignore_rst_in_time_wait = sw.ignore_rst_in_time_wait
+        self.closed_lifetime = config.lifetime == "closed"
+        self.two_way_handshake = rules.two_way_handshake
+        self.three_step_close = rules.three_step_close
+        self.time_wait_state = rules.time_wait_state
+        self.ignore_rst_in_time_wait = rules.ignore_rst_in_time_wait
+        self.ack_throttling = rules.ack_throttling
+        self.close_any_time = config.close == "any_time"
         self.data = (config.client_data, config.server_data)
         # Memo tables of pure per-endpoint functions: an event's effect on one TCB depends on
         # that TCB (and the segment) only, and recurs across many global states.
@@ -96,7 +113,7 @@ class TcpModel:
                 out.append((action, assemble(state, side, new_tcb, sent, None)))
         self._deliveries(state, C2S, c2s, out)
         self._deliveries(state, S2C, s2c, out)
-        if self._no_segment_at_msl(c2s) and self._no_segment_at_msl(s2c):
+        if self.closed_lifetime or (self._none_at_limit(c2s) and self._none_at_limit(s2c)):
             for side, tcb in ((CLIENT, client), (SERVER, server)):
                 if tcb.rexmt == 0:
                     out.append((("timeout", side, "retransmission"), assemble(state, side, *self._retransmission_timeout(side, tcb), None)))
@@ -112,7 +129,9 @@ class TcpModel:
         if dup:
             for direction, chan in ((C2S, c2s), (S2C, s2c)):
                 for i, seg in self._distinct(chan):
-                    out.append((("dup", direction, seg), self._replace_channel(state, direction, self._add(chan, (seg,)), dup=dup - 1)))
+                    # The copy keeps the original's age; a duplicate may live the full MSL.
+                    copy = seg if seg[_LIMIT] == self.msl else _new_segment(seg[:_LIMIT] + (self.msl, seg[_AGE]))
+                    out.append((("dup", direction, seg), self._replace_channel(state, direction, self._add(chan, (copy,)), dup=dup - 1)))
         return out
 
     def format_action(self, action, lang: str = "en") -> str:
@@ -141,8 +160,7 @@ class TcpModel:
             s2c = chan
         return (c, s, c2s, s2c, l if loss is None else loss, d if dup is None else dup)
 
-    @staticmethod
-    def _effect(side, tcb_fields, sent, ghost=None):
+    def _effect(self, side, tcb_fields, sent, ghost=None):
         """What an event does at one endpoint: its new TCB and the segments it sends, given
         as (seq, ack, flags, dlen) and stamped here with the ghost fields of the sender's
         connection (or ``ghost``, for a reset answering a segment with no connection)."""
@@ -150,7 +168,8 @@ class TcpModel:
         if ghost is None:
             ghost = (tcb.inc, tcb.peer) if side == CLIENT else (tcb.peer, tcb.inc)
         cinc, sconn = ghost
-        return tcb, tuple(_new_segment((q, a, f, n, cinc, sconn, 0)) for q, a, f, n in sent)
+        limit = self.max_delay
+        return tcb, tuple(_new_segment((q, a, f, n, cinc, sconn, limit, 0)) for q, a, f, n in sent)
 
     def _assemble(self, state, side, tcb, segs, in_chan):
         """The next global state: endpoint ``side`` gets ``tcb``; ``segs`` join its outgoing
@@ -167,7 +186,7 @@ class TcpModel:
         base = CLIENT_ISS_BASE if side == CLIENT else SERVER_ISS_BASE
         policy = self.config.isn
         if policy == "clock":
-            return (base + ISN_CLOCK_STRIDE * (incarnation - 1),)
+            return (base + self.config.isn_stride * (incarnation - 1),)
         if policy == "constant":
             return (base,)
         return tuple(base + off for off in self.config.isn_choices)
@@ -181,7 +200,7 @@ class TcpModel:
         t[QUEUED] = 0
         t[FIN_QUEUED] = False
         t[FIN_SEQ] = -1
-        t[REXMT] = self.rto
+        t[REXMT] = self.syn_rto  # a SYN or SYN,ACK is about to be sent
         t[RETRIES] = 0
         t[TW] = -1
         t[WRITTEN] = t[DELIVERED] = 0
@@ -229,7 +248,9 @@ class TcpModel:
     def _user_calls(self, side, tcb):
         """The applications' scripts. Client: OPEN, SEND its octets, CLOSE; again for each
         incarnation. Server: LISTEN; after the client's FIN (end of data), SEND its octets
-        (half-close), then CLOSE; LISTEN again. ABORT anywhere if enabled."""
+        (half-close), then CLOSE; LISTEN again. With ``close = "any_time"`` either application
+        may CLOSE wherever RFC 9293 §3.10.4 defines it, written or not; with ``abort`` either
+        may ABORT in every state but CLOSED (§3.10.5)."""
         cfg = self.config
         st = tcb.state
         out = []
@@ -243,40 +264,53 @@ class TcpModel:
                 out.append((("LISTEN", side), *self._effect(side, t, ())))
             elif st == LISTEN and cfg.simultaneous and tcb.inc < cfg.incarnations:
                 self._open(side, tcb, tcb.inc + 1, out)
-        if st == CLOSED or st == LISTEN:
+        if st == CLOSED:
             return out
         may_write = side == CLIENT or tcb.fin_rcvd or cfg.simultaneous
-        if may_write and not tcb.app_closed:
-            if tcb.written < self.data[side]:
-                if st in _CAN_SEND or (side == SERVER and tcb.fin_rcvd):
-                    t = list(tcb)
-                    t[WRITTEN] += 1
-                    sent = ()
-                    if st in _CAN_SEND:
-                        t[QUEUED] += 1
-                        sent = self._output(t)
-                    # else: RFC 9293 §3.10.2 "error: connection closing"; the octet is lost.
-                    out.append((("SEND", side), *self._effect(side, t, sent)))
-            elif st in _CAN_SEND or (side == SERVER and tcb.fin_rcvd):
+        if st != LISTEN and may_write and not tcb.app_closed and tcb.written < self.data[side]:
+            if st in _CAN_SEND or (side == SERVER and tcb.fin_rcvd):
                 t = list(tcb)
-                t[APP_CLOSED] = True
+                t[WRITTEN] += 1
                 sent = ()
                 if st in _CAN_SEND:
-                    # RFC 9293 §3.10.4: ESTABLISHED -> FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK; the
-                    # FIN follows the queued octets.
-                    t[STATE] = FIN_WAIT_1 if st == ESTABLISHED else LAST_ACK
-                    t[FIN_QUEUED] = True
+                    t[QUEUED] += 1
                     sent = self._output(t)
-                out.append((("CLOSE", side), *self._effect(side, t, sent)))
+                # else: RFC 9293 §3.10.2 "error: connection closing"; the octet is lost.
+                out.append((("SEND", side), *self._effect(side, t, sent)))
+        if not tcb.app_closed:
+            # "after_data": the application closes once it has written everything (the
+            # three-step-close server's application, whose TCP already sent the FIN, too).
+            may_close = (st != LISTEN and may_write and tcb.written >= self.data[side]
+                         and (st in _CAN_SEND or (side == SERVER and tcb.fin_rcvd)))
+            if self.close_any_time and st in _CLOSE_DEFINED:
+                may_close = True
+            if may_close:
+                out.append((("CLOSE", side), *self._close(side, tcb)))
         if cfg.abort:
             t = list(tcb)
-            sent = ()
             # RFC 9293 §3.10.5: SYN-RECEIVED and ESTABLISHED..CLOSE-WAIT send <SEQ=SND.NXT><CTL=RST>.
-            if st in (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT):
-                sent = ((tcb.snd_nxt, 0, RST, 0),)
+            sent = ((tcb.snd_nxt, 0, RST, 0),) if st in _ABORT_SENDS_RST else ()
             self._to_closed(t)
             out.append((("ABORT", side), *self._effect(side, t, sent)))
         return out
+
+    def _close(self, side, tcb):
+        """The user's CLOSE (RFC 9293 §3.10.4)."""
+        st = tcb.state
+        t = list(tcb)
+        t[APP_CLOSED] = True
+        sent = ()
+        if st == LISTEN or st == SYN_SENT:
+            self._to_closed(t)  # "delete the TCB, enter CLOSED"
+        elif st == SYN_RECEIVED or st in _CAN_SEND:
+            # SYN-RECEIVED (no SEND is queued in this model: SEND waits for ESTABLISHED) and
+            # ESTABLISHED -> FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK; the FIN follows the queued octets.
+            t[STATE] = LAST_ACK if st == CLOSE_WAIT else FIN_WAIT_1
+            t[FIN_QUEUED] = True
+            sent = self._output(t)
+        # else: the three-step-close server already sent its FIN; its application's CLOSE
+        # only records that it is done ("error: connection closing").
+        return self._effect(side, t, sent)
 
     def _open(self, side, tcb, incarnation, out):
         """Active OPEN (RFC 9293 §3.10.1): select an ISS, send <SEQ=ISS><CTL=SYN>, SYN-SENT."""
@@ -297,14 +331,16 @@ class TcpModel:
             self._to_closed(t)
             return self._effect(side, t, ())
         una = tcb.snd_una
+        rto = self.rto
         if una == tcb.iss:  # our SYN is not acknowledged yet
             seg = (una, 0, SYN, 0) if tcb.state == SYN_SENT else (una, tcb.rcv_nxt, SYN | ACK, 0)
+            rto = self.syn_rto
         elif una == tcb.fin_seq:
             seg = (una, tcb.rcv_nxt, FIN | ACK, 0)
         else:
             seg = (una, tcb.rcv_nxt, ACK, 1)
         t[RETRIES] += 1
-        t[REXMT] = self.rto
+        t[REXMT] = rto
         return self._effect(side, t, (seg,))
 
     def _time_wait_timeout(self, side, tcb):
@@ -320,14 +356,14 @@ class TcpModel:
             return None  # an expired timer fires before time moves on
         if not (c2s or s2c or max(timers) > 0):
             return None  # nothing depends on time
-        if not (self._no_segment_at_msl(c2s) and self._no_segment_at_msl(s2c)):
+        if not (self._none_at_limit(c2s) and self._none_at_limit(s2c)):
             return None
         return (self._tick_tcb(client), self._tick_tcb(server), self._age(c2s), self._age(s2c), loss, dup)
 
-    def _no_segment_at_msl(self, chan):
-        msl = self.msl
+    @staticmethod
+    def _none_at_limit(chan):
         for seg in chan:
-            if seg[6] >= msl:
+            if seg[_AGE] >= seg[_LIMIT]:
                 return False
         return True
 
@@ -344,7 +380,7 @@ class TcpModel:
 
     @staticmethod
     def _age(chan):
-        return tuple(_new_segment(seg[:6] + (seg[6] + 1,)) for seg in chan)
+        return tuple(_new_segment(seg[:_AGE] + (seg[_AGE] + 1,)) for seg in chan)
 
     # ------------------------------------------------------------------ segment arrival
     def _deliveries(self, state, direction, chan, out):
@@ -356,7 +392,7 @@ class TcpModel:
         assemble = self._assemble
         positions = self._distinct(chan) if self.bag else ((0, chan[0]),)
         for i, seg in positions:
-            key = (side, tcb, seg[:6])  # the age does not matter to the receiver
+            key = (side, tcb, seg[:_LIMIT])  # the age and limit do not matter to the receiver
             outcomes = cache.get(key)
             if outcomes is None:
                 outcomes = cache[key] = self._arrivals(side, tcb, seg)
@@ -469,7 +505,12 @@ class TcpModel:
         else:
             acceptable = rcv_nxt <= seq < rcv_nxt + wnd or rcv_nxt <= seq + seg_len - 1 < rcv_nxt + wnd
         if not acceptable:
-            return (() if flags & RST else (ack_now,)), None
+            # "If an incoming segment is not acceptable, an acknowledgment should be sent in
+            # reply (unless the RST bit is set ...)". With ack_throttling a segment carrying no
+            # data, SYN or FIN gets no reply (RFC 5961 §7): it cannot start an ACK war.
+            if flags & RST or (self.ack_throttling and not (dlen or flags & (SYN | FIN))):
+                return (), None
+            return (ack_now,), None
 
         # Second, check the RST bit (RFC 5961 §3 as adopted by RFC 9293): only an exact match
         # with RCV.NXT resets; an in-window RST gets a challenge ACK.

@@ -40,7 +40,10 @@ class Segment(NamedTuple):
     own number, or for the server the number carried by the SYN it accepted); ``sconn`` is the
     server connection number (the server's own, or for the client the one it learned from the
     server's SYN; 0 while unknown). A reset sent from a CLOSED or LISTEN endpoint carries the
-    ghost fields of the segment it answers. ``age`` is the ticks spent in the network.
+    ghost fields of the segment it answers. ``limit`` is the most ticks this segment may spend
+    in the network: the configuration's ``max_delay`` for a segment as sent, MSL for a
+    duplicate (equal unless the spec sets max_delay below MSL). ``age`` is the ticks spent in
+    the network so far.
     """
 
     seq: int
@@ -49,7 +52,13 @@ class Segment(NamedTuple):
     dlen: int
     cinc: int
     sconn: int
+    limit: int
     age: int
+
+    @property
+    def at_limit(self) -> bool:
+        """The segment has lived as long as it may: it must be delivered or lost before time passes."""
+        return self.age >= self.limit
 
     @property
     def seg_len(self) -> int:
