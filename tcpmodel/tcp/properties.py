@@ -9,8 +9,9 @@ active OPEN). A TCB's ``peer`` is the peer number it synchronized with (0 = not 
 from __future__ import annotations
 
 from ..engine import Always, LeadsTo, NoDeadlock, SometimesStep, Step, WeakFairness
+from .text import sent_segments
 from .tcb import (
-    C2S, CLIENT, CLOSED, CLOSING, ESTABLISHED, FIN, LAST_ACK, LISTEN, RST, SERVER, SYN_RECEIVED,
+    ACK, C2S, CLIENT, CLOSED, CLOSING, ESTABLISHED, FIN, LAST_ACK, LISTEN, RST, SERVER, SYN_RECEIVED,
     SYN_SENT, SYNCHRONIZED, TIME_WAIT,
 )
 
@@ -77,11 +78,19 @@ def _no_stale_delivery(s, a, t):
     accepted = after.delivered > before.delivered or (after.fin_rcvd and not before.fin_rcvd)
     if not accepted:
         return True
-    return (seg.cinc, seg.sconn) == _connection_of_tcb(t, side)
+    # The octet or FIN was written by the sender incarnation named in the segment (the client's
+    # number for client data, the server's connection number for server data). It is stale when
+    # that incarnation is *earlier* than the peer incarnation the receiver is synchronized with.
+    # Which connection the sender believed it was talking to does not make its data old: a new
+    # incarnation that synchronized with a stale SYN,ACK (indistinguishable under a constant
+    # ISN) still sends new data -- that confusion is no_bogus_open's to report.
+    sender_incarnation = seg.cinc if side == SERVER else seg.sconn
+    return sender_incarnation >= after.peer
 
 
 def no_stale_delivery():
-    """Counts the segments that carry something for the application: data octets and FIN. A
+    """Counts the segments that carry something for the application: data octets and FIN,
+    judged by the incarnation that wrote them. A
     stale SYN, ACK or RST is not a delivery (its harm, if any, is what no_bogus_open and
     graceful_end catch); a stale data octet or FIN accepted by a later incarnation is."""
     return Step(
@@ -249,6 +258,15 @@ def _simultaneous_close(s, a, t):
     return any(t[side].state == CLOSING and s[side].state != CLOSING for side in (CLIENT, SERVER))
 
 
+def _ack_answers_ack(s, a, t):
+    if a[0] != "deliver":
+        return False
+    seg = a[2]
+    if seg.flags != ACK or seg.dlen:
+        return False
+    return any(r.flags == ACK and not r.dlen for r in sent_segments(s, a, t))
+
+
 def _time_wait_completed(s, a, t):
     return a[0] == "timeout" and a[2] == "time-wait"
 
@@ -258,7 +276,9 @@ WITNESSES = {
     "four_step_close": (_four_step_close, "the close completes with FIN, ACK, FIN, ACK: server LAST-ACK -> CLOSED, client in TIME-WAIT"),
     "simultaneous_open": (_simultaneous_open, "an endpoint goes SYN-SENT -> SYN-RECEIVED on a crossing SYN"),
     "simultaneous_close": (_simultaneous_close, "an endpoint enters CLOSING on a crossing FIN"),
-    "time_wait_completed": (_time_wait_completed, "TIME-WAIT runs its full 2*MSL and the client is CLOSED"),
+    "time_wait_completed": (_time_wait_completed, "TIME-WAIT runs its full length and the endpoint is CLOSED"),
+    "ack_answers_ack": (_ack_answers_ack, "an endpoint answers a pure ACK with a pure ACK (RFC 9293's re-ACK of an "
+                        "unacceptable segment; the move an ACK war repeats and ack_throttling removes)"),
 }
 
 
