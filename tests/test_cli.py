@@ -70,9 +70,9 @@ BAD_SPECS = {
     "unknown_variant": ('variant = "rfc793"\n' + GOOD_EXPECT, "variant", "unknown variant 'rfc793'"),
     "unknown_property": ('[expect]\nno_bogus_opening = "holds"\n', "expect.no_bogus_opening", "unknown property"),
     "bad_expected_value": ('[expect]\nno_bogus_open = "yes"\n', "expect.no_bogus_open", "'yes'"),
-    "short_time_wait_too_long": (
-        'variant = "short_time_wait"\n[parameters]\nmsl = 2\ntime_wait = 4\n' + GOOD_EXPECT,
-        "parameters.time_wait", "below 2*msl = 4",
+    "contradictory_switches": (
+        'variant = "no_time_wait"\nswitches = ["rfc1337"]\n' + GOOD_EXPECT,
+        "switches", "cannot be combined",
     ),
 }
 # (More bad inputs are checked in-process, through spec.load, in test_spec_load.py.)

@@ -20,7 +20,8 @@ def model(**changes):
 
 
 def seg(seq, ack, flags, dlen=0, cinc=1, sconn=1, age=0):
-    return Segment(seq, ack, flags, dlen, cinc, sconn, age)
+    """A segment as sent by the model under test (its limit of age is MSL: max_delay not set)."""
+    return Segment(seq, ack, flags, dlen, cinc, sconn, MSL, age)
 
 
 def state(client, server, c2s=(), s2c=(), loss=0, dup=0):
@@ -86,7 +87,7 @@ def test_listen_receiving_syn_goes_to_syn_received_and_sends_syn_ack():
     assert server.passive and server.inc == 1 and server.peer == 1 and server.rexmt == RTO
     assert t[2] == ()  # the SYN was consumed
     # <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, carrying the new connection's ghost ids
-    assert t[3] == (Segment(300, 101, SYN | ACK, 0, 1, 1, 0),)
+    assert t[3] == (seg(300, 101, SYN | ACK, 0, 1, 1, 0),)
 
 
 def test_two_way_handshake_server_established_on_syn():
@@ -121,7 +122,7 @@ def test_closed_answers_a_segment_with_ack_by_rst_at_seg_ack():
     t = deliver_to_client(m, s, fin)
     assert t[CLIENT] == closed
     # <SEQ=SEG.ACK><CTL=RST>, with the ghost ids of the segment it answers
-    assert t[2] == (Segment(103, 0, RST, 0, 1, 1, 0),)
+    assert t[2] == (seg(103, 0, RST, 0, 1, 1, 0),)
 
 
 def test_closed_answers_a_segment_without_ack_by_rst_ack():
@@ -132,7 +133,7 @@ def test_closed_answers_a_segment_without_ack_by_rst_ack():
     t = deliver_to_client(m, s, syn)
     assert t[CLIENT] == closed
     # <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; a SYN counts one in SEG.LEN
-    assert t[2] == (Segment(0, 301, RST | ACK, 0, 0, 4, 0),)
+    assert t[2] == (seg(0, 301, RST | ACK, 0, 0, 4, 0),)
     fin_with_data = seg(300, 0, FIN, dlen=1)
     assert fin_with_data.seg_len == 2
     s = state(closed, idle_tcb(SYN_SENT), s2c=[fin_with_data])
@@ -225,7 +226,7 @@ def test_unacceptable_segment_gets_an_ack_from_snd_nxt_and_rcv_nxt():
     s = state(client, server_established(), s2c=[old])
     t = deliver_to_client(m, s, old)
     assert t[CLIENT] == client
-    assert t[2] == (Segment(102, 301, ACK, 0, 1, 1, 0),)
+    assert t[2] == (seg(102, 301, ACK, 0, 1, 1, 0),)
 
 
 def test_rst_exactly_at_rcv_nxt_resets():
@@ -397,7 +398,7 @@ def test_retransmission_after_rto():
     assert action_kinds(m, s) == [("timeout", CLIENT, "retransmission")]
     t = step(m, s, ("timeout", CLIENT, "retransmission"))
     assert t[CLIENT].retries == 1 and t[CLIENT].rexmt == RTO and t[CLIENT].state == SYN_SENT
-    assert t[2] == (Segment(100, 0, SYN, 0, 1, 0, 0),)
+    assert t[2] == (seg(100, 0, SYN, 0, 1, 0, 0),)
 
 
 @pytest.mark.parametrize("tcb,expected", [
@@ -479,7 +480,7 @@ def test_initial_state_and_the_client_script():
     (s,) = m.init_states()
     assert s[CLIENT].state == CLOSED and s[SERVER].state == LISTEN and s[2:] == ((), (), 0, 0)
     t = step(m, s, ("OPEN", CLIENT, 100))
-    assert t[2] == (Segment(100, 0, SYN, 0, 1, 0, 0),)
+    assert t[2] == (seg(100, 0, SYN, 0, 1, 0, 0),)
     client = client_established()
     s = state(client, server_established())
     t = step(m, s, ("SEND", CLIENT))

@@ -63,6 +63,11 @@ _ABORT_SENDS_RST = frozenset({SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2,
 _LIMIT, _AGE = 6, 7
 
 
+def channel(state, direction):
+    """The segments in flight in ``direction`` (C2S or S2C) of a global state."""
+    return state[2 + direction]
+
+
 class TcpModel:
     """Two endpoints, a client that actively opens and a server that listens, over a network
     that may lose, duplicate, reorder and delay segments, as configured by a :class:`TcpConfig`."""
