@@ -11,21 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
-from .engine import Trace, check
+from .engine import Trace
 from .errors import TcpModelError
+from .library import catalogue_dir
+from .run import run_spec
 from .spec import load
-from .tcp import TcpModel, build
-from .tcp.tcb import CLOSED, LISTEN, STATE_NAMES
-from .tcp.text import actor, describe, words
-from .tcp.text import sent_segments as text_sent
-
-SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+from .tcp import TcpModel
+from .tcp.tcb import STATE_NAMES
+from .tcp.text import actor, describe, sent_segments, words
 
 
 @dataclass(frozen=True)
 class Topic:
     name: str
-    spec: str            # the broken variant's spec, in specs/
+    spec: str            # the broken variant's spec, in the built-in catalogue
     property: str        # the property the variant breaks
     real_changes: tuple  # how the real protocol's configuration differs: (key, value) pairs
 
@@ -120,10 +119,6 @@ class Lesson:
     replayed: int = 0                     # steps of real_trace that replay the variant's actions
 
 
-def _settled(state) -> bool:
-    return state[0].state == CLOSED and state[1].state in (CLOSED, LISTEN) and not state[2] and not state[3]
-
-
 def _replay(real: TcpModel, variant_trace: Trace):
     """Replay the variant's actions in the real model for as long as each is enabled there.
 
@@ -142,7 +137,7 @@ def _replay(real: TcpModel, variant_trace: Trace):
         side = actor(a)
         if side is not None and (
             t[side].state != v_after[side].state
-            or [x[:4] for x in text_sent(states[-1], a, t)] != [x[:4] for x in text_sent(vs[i], a, v_after)]
+            or [x[:4] for x in sent_segments(states[-1], a, t)] != [x[:4] for x in sent_segments(vs[i], a, v_after)]
         ):
             differing.append(i)
         states.append(t)
@@ -156,7 +151,7 @@ def _continue_to_settle(real: TcpModel, state, max_steps: int = 60):
     applications act, and only then does time pass; until nothing is connected or in flight."""
     path = []
     for _ in range(max_steps):
-        if _settled(state):
+        if real.is_terminal(state):
             break
         moves = [(a, t) for a, t in real.successors(state) if a[0] not in ("lose", "dup")]
         if not moves:
@@ -184,13 +179,13 @@ def explain(topic_name: str, lang: str = "en", specs_dir: Optional[Path] = None)
     if lang not in _TEXT:
         raise TcpModelError(f"unknown language {lang!r}; allowed: {', '.join(_TEXT)}")
     topic = TOPICS[topic_name]
-    spec = load((specs_dir or SPECS_DIR) / topic.spec)
+    spec = load((specs_dir or catalogue_dir()) / topic.spec)
     variant_cfg = spec.config
     real_cfg = variant_cfg.replace(**dict(topic.real_changes))
-    props = build([topic.property])
-    variant_model, real_model = TcpModel(variant_cfg), TcpModel(real_cfg)
-    v_result = check(variant_model, props)
-    r_result = check(real_model, props)
+    v_run = run_spec(spec, properties=[topic.property])
+    r_run = run_spec(spec, properties=[topic.property], config=real_cfg)
+    variant_model, real_model = v_run.model, r_run.model
+    v_result, r_result = v_run.result, r_run.result
     v_verdict, r_verdict = v_result[topic.property], r_result[topic.property]
     if v_verdict.trace is None:
         raise TcpModelError(f"topic {topic_name}: the variant {variant_cfg.variant} does not violate {topic.property}; nothing to explain")

@@ -26,10 +26,11 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from .engine import UNKNOWN, VIOLATED, check
+from .engine import UNKNOWN, VIOLATED
 from .errors import TcpModelError
+from .run import check_property_names, run_spec
 from .spec import Spec
-from .tcp import CATALOGUE, TcpConfig, TcpModel, build
+from .tcp import TcpConfig
 from .tcp.config import CHANNELS
 
 DEFAULT_MAX_SECONDS = 60.0
@@ -210,7 +211,7 @@ class SweepResult:
 
     def line(self, prop: str, axis: str, **fixed) -> List[Tuple[object, str]]:
         """(axis value, status) along ``axis`` with the other axes at ``fixed``."""
-        return [(v, self.status(prop, **{**fixed, axis: v})) for v in self._axis(axis).values]
+        return [(v, self.status(prop, **{**fixed, axis: v})) for v in self.axis(axis).values]
 
     def frontier(self, prop: str, axis: str, **fixed) -> Optional[int]:
         """The frontier value of ``prop`` along ``axis``, the other axes at ``fixed``."""
@@ -225,7 +226,8 @@ class SweepResult:
                 return f
         raise KeyError(f"no frontier for {prop} along {axis} at {fixed}")
 
-    def _axis(self, name: str) -> Axis:
+    def axis(self, name: str) -> Axis:
+        """The swept axis called ``name``."""
         for a in self.axes:
             if a.name == name:
                 return a
@@ -271,15 +273,7 @@ def frontiers(axes: Sequence[Axis], properties: Sequence[str], points: Sequence[
 
 def check_properties(spec: Spec, names: Optional[Sequence[str]]) -> Tuple[str, ...]:
     """The properties to sweep: ``names`` (each in the catalogue), or the spec's [expect] ones."""
-    if not names:
-        return tuple(spec.expect)
-    out = []
-    for name in names:
-        if name not in CATALOGUE:
-            raise TcpModelError(f"unknown property {name!r}; allowed: {', '.join(CATALOGUE)}")
-        if name not in out:
-            out.append(name)
-    return tuple(out)
+    return check_property_names(names) if names else tuple(spec.expect)
 
 
 def sweep(spec: Spec, axes: Sequence[Axis], properties: Optional[Sequence[str]] = None, *,
@@ -317,8 +311,8 @@ def sweep(spec: Spec, axes: Sequence[Axis], properties: Optional[Sequence[str]] 
     points = []
     for i, (coords, config) in enumerate(zip(grid, configs)):
         started = time.perf_counter()
-        result = check(TcpModel(config), build(props), max_seconds=max_seconds, max_states=max_states,
-                       progress=progress)
+        result = run_spec(spec, properties=props, config=config, max_seconds=max_seconds, max_states=max_states,
+                          progress=progress).result
         stats = result.stats
         if stats.stop_reason == "interrupted":  # Ctrl-C stops the sweep, not only this point
             raise KeyboardInterrupt
