@@ -42,10 +42,13 @@ def builtin_path(name: str) -> Path:
 
 
 def resolve(arg: str) -> Path:
-    """A command-line spec argument: an existing file or folder as given, else a built-in name."""
+    """A command-line spec argument: an existing file or folder as given, else a built-in name
+    (a bare name: an argument with a folder part is a path only)."""
     p = Path(arg)
     if p.exists():
         return p
+    if len(p.parts) > 1:
+        raise SpecError(p, "", "no such file or folder")
     return builtin_path(arg)
 
 

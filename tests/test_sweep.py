@@ -270,4 +270,4 @@ def test_cli_sweep_usage_errors(argv, message, capsys, tmp_path):
 
 def test_cli_sweep_bad_spec(tmp_path, capsys):
     assert main(["sweep", str(tmp_path / "missing.toml"), "--dup", "0..1"]) == 2
-    assert "cannot read the file" in capsys.readouterr().err
+    assert "missing.toml: no such file or folder" in capsys.readouterr().err

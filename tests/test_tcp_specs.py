@@ -20,54 +20,17 @@ from tcpmodel.tcp.tcb import CLIENT, CLOSED, ESTABLISHED, RST, S2C, SERVER, SYN_
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 
-# spec -> (distinct states, transitions, depth)
-COUNTS = {
-    "no_retransmit": (232, 509, 20),
-    "no_time_wait": (1224, 2571, 23),
-    "rfc1337": (10506, 37457, 25),
-    "rfc1337_reuse": (60507, 143774, 50),
-    "rfc9293": (12376, 43584, 25),
-    "rfc9293_faults": (15073, 37587, 28),
-    "rfc9293_old_syn": (6147, 18601, 28),
-    "rfc9293_reuse": (60651, 144096, 50),
-    "rfc9293_simultaneous": (9131, 20566, 25),
-    "short_time_wait": (95640, 227473, 55),
-    "three_step_close": (1261, 3206, 21),
-    "two_way_handshake": (5551, 17038, 28),
-}
-
+# Every spec file is a test case: its [expect] table gives the verdicts and its [counts] table
+# the exact counts (scripts/update_spec_counts.py writes them); nothing is copied here.
+SPEC_FILES = sorted(SPECS.glob("*.toml"))
+NAMES = [p.stem for p in SPEC_FILES]
 H, V = "holds", "violated"
-ALL_SAFE_AND_LIVE = {
-    "no_bogus_open": H, "no_stale_delivery": H, "no_reuse_before_2msl": H, "close_delivers_all": H,
-    "graceful_end": H, "quiescent_agreement": H, "eventual_close": H, "no_deadlock": H,
-}
-# spec -> {property: verdict}, in the spec's order. The checker is the judge; these are the
-# verdicts it gives today, and each must also equal the spec's own [expect] table.
-VERDICTS = {
-    "no_retransmit": {"eventual_close": V, "no_deadlock": V},
-    "no_time_wait": {"graceful_end": V, "time_wait_completed": V},
-    "rfc1337": dict(ALL_SAFE_AND_LIVE),
-    "rfc1337_reuse": {"no_reuse_before_2msl": V, "no_stale_delivery": H, "no_bogus_open": H},
-    "rfc9293": {**ALL_SAFE_AND_LIVE, "graceful_end": V,
-                "three_way_handshake": H, "four_step_close": H, "time_wait_completed": H},
-    "rfc9293_faults": {**ALL_SAFE_AND_LIVE, "graceful_end": V},
-    "rfc9293_old_syn": {"no_bogus_open": H},
-    "rfc9293_reuse": {"no_reuse_before_2msl": V, "no_stale_delivery": H, "no_bogus_open": H},
-    "rfc9293_simultaneous": {
-        "no_bogus_open": H, "no_stale_delivery": H, "close_delivers_all": H, "graceful_end": H,
-        "quiescent_agreement": H, "eventual_close": H, "no_deadlock": H,
-        "three_way_handshake": H, "simultaneous_open": H, "simultaneous_close": H,
-    },
-    "short_time_wait": {"no_reuse_before_2msl": V, "no_stale_delivery": V, "no_bogus_open": V},
-    "three_step_close": {"close_delivers_all": V},
-    "two_way_handshake": {"no_bogus_open": V},
-}
 
 
 @pytest.fixture(scope="module")
 def runs():
     """Every spec checked once for the whole module: name -> SpecRun."""
-    return {path.stem: run_spec(load(path)) for path in sorted(SPECS.glob("*.toml"))}
+    return {path.stem: run_spec(load(path)) for path in SPEC_FILES}
 
 
 def actions_of(run, prop):
@@ -88,29 +51,33 @@ def assert_replays(run, trace):
 # Verdicts and counts
 
 
-def test_the_specs_folder_holds_exactly_the_known_specs():
-    assert sorted(p.stem for p in SPECS.glob("*.toml")) == sorted(COUNTS)
+def test_the_specs_folder_is_not_empty_and_every_spec_expects_counts():
+    assert len(SPEC_FILES) >= 12
+    for path in SPEC_FILES:
+        assert set(load(path).counts) == {"states", "transitions", "depth"}, f"{path.name} lacks a full [counts] table"
 
 
-@pytest.mark.parametrize("name", sorted(COUNTS))
+@pytest.mark.parametrize("name", NAMES)
 def test_exact_counts(runs, name):
-    stats = runs[name].result.stats
+    run = runs[name]
+    stats = run.result.stats
     assert stats.complete and stats.stop_reason == ""
-    assert (stats.states, stats.transitions, stats.depth) == COUNTS[name]
+    assert run.counts == run.spec.counts
+    assert (stats.states, stats.transitions, stats.depth) == tuple(run.spec.counts[k] for k in ("states", "transitions", "depth"))
+    assert [ok for *_, ok in run.count_rows()] == [True, True, True]
 
 
-@pytest.mark.parametrize("name", sorted(VERDICTS))
+@pytest.mark.parametrize("name", NAMES)
 def test_exact_verdicts_and_as_expected(runs, name):
     run = runs[name]
     got = {p: v.status for p, v in run.result.verdicts.items()}
-    assert got == VERDICTS[name]
-    assert list(got) == list(VERDICTS[name])  # the spec's order
+    assert list(got) == list(run.spec.expect)  # the spec's order
     assert got == run.spec.expect  # every verdict as the spec expects
-    assert run.as_expected
+    assert run.as_expected and run.unexpected() == []
     assert all(ok for *_, ok in run.rows())
 
 
-@pytest.mark.parametrize("name", sorted(VERDICTS))
+@pytest.mark.parametrize("name", NAMES)
 def test_every_trace_replays_through_the_model(runs, name):
     run = runs[name]
     for prop, verdict in run.result.verdicts.items():
@@ -141,7 +108,8 @@ def test_counts_do_not_depend_on_the_hash_seed():
         assert proc.returncode == 0, err
         outputs.append(out)
     assert outputs[0] == outputs[1]
-    assert outputs[0].splitlines()[0] == "%d %d %d" % COUNTS["rfc9293"]
+    counts = load(SPECS / "rfc9293.toml").counts
+    assert outputs[0].splitlines()[0] == "%d %d %d" % (counts["states"], counts["transitions"], counts["depth"])
 
 
 # --------------------------------------------------------------------------------------------
