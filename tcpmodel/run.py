@@ -33,8 +33,14 @@ class SpecRun:
     spec: Spec
     model: TcpModel
     result: Result
-    expect: Dict[str, str]
-    expected_counts: Dict[str, int]
+    expect: Optional[Dict[str, str]] = None           # default: the spec's [expect]
+    expected_counts: Optional[Dict[str, int]] = None  # default: the spec's [counts]
+
+    def __post_init__(self):
+        if self.expect is None:
+            self.expect = dict(self.spec.expect)
+        if self.expected_counts is None:
+            self.expected_counts = dict(self.spec.counts)
 
     # ------------------------------------------------------------------ verdicts
     def verdict(self, name: str) -> Verdict:

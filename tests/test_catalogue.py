@@ -134,3 +134,10 @@ def test_a_spec_from_a_dict_or_a_string():
         loads("variant = ", "mine")
     with pytest.raises(SpecError, match=r"^<dict>: variant: unknown variant 'nope'"):
         from_dict({"variant": "nope", "expect": {"close_delivers_all": "violated"}})
+
+
+def test_specs_copy_into_a_file_is_a_usage_error(tmp_path):
+    (tmp_path / "f").write_text("x")
+    proc = cli("specs", "--copy", "rfc9293", "f", cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines() == ["tcpmodel: error: f: not a folder"]
