@@ -181,8 +181,7 @@ def cmd_explain(args) -> int:
     print("=" * len(lesson.title))
     for paragraph in lesson.paragraphs:
         print(f"\n{paragraph}")
-    labels = {"en": ("variant", "real protocol (RFC 9293)"), "zh": ("变体", "真实协议 (RFC 9293)")}[args.lang]
-    for label, steps in zip(labels, (lesson.variant_steps, lesson.real_steps)):
+    for label, steps in zip(lesson.labels, (lesson.variant_steps, lesson.real_steps)):
         print(f"\n{label}:")
         for i, step in enumerate(steps, 1):
             mark = "  <--" if i == lesson.parting_step else ""

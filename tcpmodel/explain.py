@@ -60,6 +60,7 @@ _TEXT = {
         "then": "From there the real protocol goes on by itself (no more faults) until nothing is connected or in flight; its steps are listed beside the variant's.",
         "verdicts": "Verdicts: variant {v_status}, real protocol {r_status}.",
         "real_note_tw": " with TIME-WAIT of 2*MSL = {tw} ticks (the variant has {vtw})",
+        "labels": ("variant", "real protocol (RFC 9293)"),
     },
     "zh": {
         "title": {
@@ -84,6 +85,7 @@ _TEXT = {
         "then": "此后真实协议自行继续（不再有故障），直到没有连接、网络中也没有报文段；其步骤与变体的步骤并列给出。",
         "verdicts": "结论：变体 {v_status}，真实协议 {r_status}。",
         "real_note_tw": "，TIME-WAIT 为 2*MSL = {tw} 个时间单位（变体只有 {vtw}）",
+        "labels": ("变体", "真实协议 (RFC 9293)"),
     },
 }
 # Property descriptions in Chinese (the English ones are the properties' own).
@@ -117,6 +119,11 @@ class Lesson:
     real_steps: List[str] = field(default_factory=list)
     real_states: int = 0
     replayed: int = 0                     # steps of real_trace that replay the variant's actions
+
+    @property
+    def labels(self):
+        """The headings of the two step lists: (variant, real protocol), in the lesson's language."""
+        return _TEXT[self.lang]["labels"]
 
 
 def _replay(real: TcpModel, variant_trace: Trace):
