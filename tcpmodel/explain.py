@@ -7,6 +7,7 @@ the lesson is filled from those runs: change the model and the lesson changes wi
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -124,6 +125,15 @@ class Lesson:
     def labels(self):
         """The headings of the two step lists: (variant, real protocol), in the lesson's language."""
         return _TEXT[self.lang]["labels"]
+
+    def _repr_html_(self) -> str:
+        """The lesson in a notebook: its text and both step lists, the parting step marked."""
+        parts = [f"<h3>{html.escape(self.title)}</h3>"] + [f"<p>{html.escape(p)}</p>" for p in self.paragraphs]
+        for label, steps in zip(self.labels, (self.variant_steps, self.real_steps)):
+            rows = "".join(f"<tr><td>{i}</td><td>{'<b>' if i == self.parting_step else ''}{html.escape(s)}"
+                           f"{'</b>' if i == self.parting_step else ''}</td></tr>" for i, s in enumerate(steps, 1))
+            parts.append(f"<p><i>{html.escape(label)}</i></p><table>{rows}</table>")
+        return "<div class='tcpmodel-lesson'>" + "".join(parts) + "</div>"
 
 
 def _replay(real: TcpModel, variant_trace: Trace):

@@ -342,8 +342,9 @@ def sweep(spec: Spec, axes: Sequence[Axis], properties: Optional[Sequence[str]] 
     )
 
 
-def sweep_to_dict(result: SweepResult, timings: bool = True) -> dict:
-    """The sweep as plain data (JSON). ``timings=False`` leaves out the seconds (not deterministic)."""
+def sweep_to_dict(result: SweepResult) -> dict:
+    """The sweep as plain data, deterministic (no seconds: the JSON document keeps them apart,
+    tcpmodel.formats.sweep_document)."""
     points = []
     for p in result.points:
         d = {
@@ -356,8 +357,6 @@ def sweep_to_dict(result: SweepResult, timings: bool = True) -> dict:
             "complete": p.complete,
             "stop_reason": p.stop_reason,
         }
-        if timings:
-            d["seconds"] = round(p.seconds, 3)
         points.append(d)
     out = {
         "spec": result.spec_name,
@@ -383,6 +382,4 @@ def sweep_to_dict(result: SweepResult, timings: bool = True) -> dict:
             for f in result.frontiers
         ],
     }
-    if timings:
-        out["seconds"] = round(result.seconds, 3)
     return out

@@ -54,3 +54,13 @@ def test_asking_for_what_is_not_there_is_one_clear_error(run):
     without_graph = run_spec(load(ROOT / "specs" / "three_step_close.toml"))
     with pytest.raises(TcpModelError, match=r"keep_graph=True"):
         endpoint_view(without_graph, "client")
+
+
+def test_a_lesson_shows_its_text_and_steps():
+    from tcpmodel.explain import explain
+
+    lesson = explain("close")
+    html = shown(lesson)["text/html"]
+    assert html.startswith("<div class='tcpmodel-lesson'><h3>Why four segments to close a connection</h3>")
+    assert "<p><i>variant</i></p>" in html and "<p><i>real protocol (RFC 9293)</i></p>" in html
+    assert f"<tr><td>{lesson.parting_step}</td><td><b>" in html

@@ -124,7 +124,7 @@ def sweep_document(result, written=None) -> dict:
     from ..sweep import sweep_to_dict
 
     doc = _head("sweep")
-    doc.update(sweep_to_dict(result, timings=False))
+    doc.update(sweep_to_dict(result))
     doc["written"] = None if written is None else str(written)
     doc["run"] = {"seconds": _finite(result.seconds),
                   "points": [{"coords": dict(p.coords), "seconds": _finite(p.seconds)} for p in result.points]}
