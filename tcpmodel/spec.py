@@ -15,6 +15,7 @@ Layout (every table optional except ``expect``)::
     [expect]                       # property = "holds" | "violated"
     [explain]                      # property = "why this verdict" (for findings about TCP)
     [limits]                       # max_states, max_seconds
+    [counts]                       # states, transitions, depth: the exact counts expected
 """
 
 from __future__ import annotations
