@@ -55,3 +55,18 @@ def test_a_run_made_by_hand_takes_the_spec_expectations():
     other = run_spec(spec, config=spec.config.replace(variant="rfc9293"))
     assert other.expect == {} and other.expected_counts == {} and list(other.rows()) == [
         ("close_delivers_all", "holds", None, None)]
+
+
+def test_formats_import_no_render_or_cli():
+    bad = []
+    for rel, tree in modules():
+        if not rel.startswith("formats/"):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level >= 2 \
+                    and node.module.split(".")[0] in ("render", "cli", "__main__"):
+                bad.append(f"{rel}: from {'.' * node.level}{node.module}")
+            if isinstance(node, ast.Import) and any(a.name.startswith(("tcpmodel.render", "tcpmodel.cli", "graphviz"))
+                                                    for a in node.names):
+                bad.append(f"{rel}: import")
+    assert bad == []

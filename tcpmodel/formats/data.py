@@ -5,6 +5,8 @@ and of an action tuple (tcpmodel/tcp/model.py documents both); every format buil
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..tcp.tcb import DIRECTION_NAMES, FLAG_NAMES, STATE_NAMES, format_segment
 from ..tcp.text import actor
 
@@ -22,9 +24,18 @@ def flag_names(flags: int) -> list:
     return [name for bit, name in FLAG_NAMES if flags & bit]
 
 
+def record_data(record) -> dict:
+    """A named record (NamedTuple or dataclass) as a dict of its fields, in field order."""
+    if hasattr(record, "_asdict"):
+        return dict(record._asdict())
+    if dataclasses.is_dataclass(record):
+        return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    raise TypeError(f"not a named record: {record!r}")
+
+
 def segment_data(seg) -> dict:
     """A segment as named fields, its flags by name, and its display text."""
-    d = seg._asdict()
+    d = record_data(seg)
     d["flags"] = flag_names(seg.flags)
     d["text"] = format_segment(seg)
     return d
@@ -32,7 +43,7 @@ def segment_data(seg) -> dict:
 
 def tcb_data(tcb) -> dict:
     """A TCB as named fields, its state by RFC name."""
-    d = tcb._asdict()
+    d = record_data(tcb)
     d["state"] = STATE_NAMES[tcb.state]
     return d
 
