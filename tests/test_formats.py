@@ -43,6 +43,14 @@ def test_the_shipped_schemas_are_valid_json_schemas():
         jsonschema.Draft202012Validator.check_schema(schema(kind))
 
 
+def test_the_documents_share_one_definition_of_state_segment_action_trace():
+    # each schema is self-contained for readers; these definitions must not drift apart
+    shared = ("flags", "segment", "tcb", "state", "action", "trace", "tool", "head_version", "seconds")
+    for kind in ("sweep", "explain"):
+        for name in shared:
+            assert schema(kind)["$defs"][name] == schema("check")["$defs"][name], (kind, name)
+
+
 # --------------------------------------------------------------------------------------------
 # check --json
 
