@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..tcp.tcb import DIRECTION_NAMES, FLAG_NAMES, STATE_NAMES, format_segment
+from ..tcp.tcb import DIRECTION_NAMES, FLAG_NAMES, SIDE_NAMES, STATE_NAMES, format_segment
 from ..tcp.text import actor
 
 # The version of every document in docs/formats.md: major changes break readers.
 FORMAT_VERSION = "1.0"
 
-SIDES = ("client", "server")
 # The global state, by position (tcpmodel/tcp/model.py): the two TCBs, the two channels, the
 # fault budgets left.
 STATE_FIELDS = ("client", "server", DIRECTION_NAMES[0], DIRECTION_NAMES[1], "loss_budget_left", "dup_budget_left")
@@ -68,7 +67,7 @@ def action_data(action, text: str) -> dict:
     has them ``direction``, ``segment``, ``iss``, ``timer``; ``text`` is the display text."""
     kind = action[0]
     side = actor(action)
-    d = {"kind": kind, "actor": None if side is None else SIDES[side], "text": text}
+    d = {"kind": kind, "actor": None if side is None else SIDE_NAMES[side], "text": text}
     if kind in ("deliver", "lose", "dup"):
         d["direction"] = DIRECTION_NAMES[action[1]]
         d["segment"] = segment_data(action[2])
