@@ -7,25 +7,25 @@ the lesson is filled from those runs: change the model and the lesson changes wi
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
-from .engine import Trace, check
+from .engine import Trace
 from .errors import TcpModelError
+from .library import catalogue_dir
+from .run import run_spec
 from .spec import load
-from .tcp import TcpModel, build
-from .tcp.tcb import CLOSED, LISTEN, STATE_NAMES
-from .tcp.text import actor, describe, words
-from .tcp.text import sent_segments as text_sent
-
-SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+from .tcp import TcpModel
+from .tcp.tcb import STATE_NAMES
+from .tcp.text import actor, describe, sent_segments, words
 
 
 @dataclass(frozen=True)
 class Topic:
     name: str
-    spec: str            # the broken variant's spec, in specs/
+    spec: str            # the broken variant's spec, in the built-in catalogue
     property: str        # the property the variant breaks
     real_changes: tuple  # how the real protocol's configuration differs: (key, value) pairs
 
@@ -61,6 +61,7 @@ _TEXT = {
         "then": "From there the real protocol goes on by itself (no more faults) until nothing is connected or in flight; its steps are listed beside the variant's.",
         "verdicts": "Verdicts: variant {v_status}, real protocol {r_status}.",
         "real_note_tw": " with TIME-WAIT of 2*MSL = {tw} ticks (the variant has {vtw})",
+        "labels": ("variant", "real protocol (RFC 9293)"),
     },
     "zh": {
         "title": {
@@ -85,6 +86,7 @@ _TEXT = {
         "then": "此后真实协议自行继续（不再有故障），直到没有连接、网络中也没有报文段；其步骤与变体的步骤并列给出。",
         "verdicts": "结论：变体 {v_status}，真实协议 {r_status}。",
         "real_note_tw": "，TIME-WAIT 为 2*MSL = {tw} 个时间单位（变体只有 {vtw}）",
+        "labels": ("变体", "真实协议 (RFC 9293)"),
     },
 }
 # Property descriptions in Chinese (the English ones are the properties' own).
@@ -119,9 +121,19 @@ class Lesson:
     real_states: int = 0
     replayed: int = 0                     # steps of real_trace that replay the variant's actions
 
+    @property
+    def labels(self):
+        """The headings of the two step lists: (variant, real protocol), in the lesson's language."""
+        return _TEXT[self.lang]["labels"]
 
-def _settled(state) -> bool:
-    return state[0].state == CLOSED and state[1].state in (CLOSED, LISTEN) and not state[2] and not state[3]
+    def _repr_html_(self) -> str:
+        """The lesson in a notebook: its text and both step lists, the parting step marked."""
+        parts = [f"<h3>{html.escape(self.title)}</h3>"] + [f"<p>{html.escape(p)}</p>" for p in self.paragraphs]
+        for label, steps in zip(self.labels, (self.variant_steps, self.real_steps)):
+            rows = "".join(f"<tr><td>{i}</td><td>{'<b>' if i == self.parting_step else ''}{html.escape(s)}"
+                           f"{'</b>' if i == self.parting_step else ''}</td></tr>" for i, s in enumerate(steps, 1))
+            parts.append(f"<p><i>{html.escape(label)}</i></p><table>{rows}</table>")
+        return "<div class='tcpmodel-lesson'>" + "".join(parts) + "</div>"
 
 
 def _replay(real: TcpModel, variant_trace: Trace):
@@ -142,7 +154,7 @@ def _replay(real: TcpModel, variant_trace: Trace):
         side = actor(a)
         if side is not None and (
             t[side].state != v_after[side].state
-            or [x[:4] for x in text_sent(states[-1], a, t)] != [x[:4] for x in text_sent(vs[i], a, v_after)]
+            or [x[:4] for x in sent_segments(states[-1], a, t)] != [x[:4] for x in sent_segments(vs[i], a, v_after)]
         ):
             differing.append(i)
         states.append(t)
@@ -156,7 +168,7 @@ def _continue_to_settle(real: TcpModel, state, max_steps: int = 60):
     applications act, and only then does time pass; until nothing is connected or in flight."""
     path = []
     for _ in range(max_steps):
-        if _settled(state):
+        if real.is_terminal(state):
             break
         moves = [(a, t) for a, t in real.successors(state) if a[0] not in ("lose", "dup")]
         if not moves:
@@ -184,13 +196,13 @@ def explain(topic_name: str, lang: str = "en", specs_dir: Optional[Path] = None)
     if lang not in _TEXT:
         raise TcpModelError(f"unknown language {lang!r}; allowed: {', '.join(_TEXT)}")
     topic = TOPICS[topic_name]
-    spec = load((specs_dir or SPECS_DIR) / topic.spec)
+    spec = load((specs_dir or catalogue_dir()) / topic.spec)
     variant_cfg = spec.config
     real_cfg = variant_cfg.replace(**dict(topic.real_changes))
-    props = build([topic.property])
-    variant_model, real_model = TcpModel(variant_cfg), TcpModel(real_cfg)
-    v_result = check(variant_model, props)
-    r_result = check(real_model, props)
+    v_run = run_spec(spec, properties=[topic.property])
+    r_run = run_spec(spec, properties=[topic.property], config=real_cfg)
+    variant_model, real_model = v_run.model, r_run.model
+    v_result, r_result = v_run.result, r_run.result
     v_verdict, r_verdict = v_result[topic.property], r_result[topic.property]
     if v_verdict.trace is None:
         raise TcpModelError(f"topic {topic_name}: the variant {variant_cfg.variant} does not violate {topic.property}; nothing to explain")

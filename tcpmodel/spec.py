@@ -17,6 +17,7 @@ Layout (every table optional except ``expect``)::
     [expect]                       # property = "holds" | "violated"
     [explain]                      # property = "why this verdict" (for findings about TCP)
     [limits]                       # max_states, max_seconds
+    [counts]                       # states, transitions, depth: the exact counts expected
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .errors import SpecError, TcpModelError
 from .tcp import CATALOGUE, VARIANTS, TcpConfig
 from .tcp.config import CHANNELS, CLOSE_POLICIES, ISN_POLICIES, LIFETIMES, SWITCHES
 
-TOP_KEYS = ("variant", "switches", "description", "parameters", "faults", "expect", "explain", "limits")
+TOP_KEYS = ("variant", "switches", "description", "parameters", "faults", "expect", "explain", "limits", "counts")
 EXPECTED = ("holds", "violated")
 
 # key -> (type, minimum or allowed values, what to say)
@@ -71,6 +72,7 @@ class Spec:
     explain: Dict[str, str] = field(default_factory=dict)
     max_states: Optional[int] = None
     max_seconds: Optional[int] = None
+    counts: Dict[str, int] = field(default_factory=dict)  # expected exact counts, see COUNTS
 
     @property
     def properties(self) -> List[str]:
@@ -125,7 +127,14 @@ def load(path) -> Spec:
         raise SpecError(path, "", "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(path, "", f"malformed TOML: {exc}") from None
+    return from_dict(data, path)
 
+
+def from_dict(data: dict, path=Path("<dict>")) -> Spec:
+    """Check a spec given as data (a parsed TOML document); ``path`` names it in errors."""
+    path = Path(path)
+    if not isinstance(data, dict):
+        raise SpecError(path, "", f"must be a table (dict), got {type(data).__name__}")
     for key in data:
         if key not in TOP_KEYS:
             raise SpecError(path, key, f"unknown key; allowed: {', '.join(TOP_KEYS)}")
@@ -185,7 +194,28 @@ def load(path) -> Spec:
         explain=dict(explain),
         max_states=limits.get("max_states"),
         max_seconds=limits.get("max_seconds"),
+        counts=check_counts(path, data.get("counts", {})),
     )
+
+
+# --- Expected exact counts and specs from strings (formats) ---------------------------------
+# ``[counts]``: the exact counts of a complete run, as TLA+'s manifest records them; a check
+# whose run differs is not as expected. scripts/update_spec_counts.py rewrites this table.
+COUNTS = {"states": (_INT, 1), "transitions": (_INT, 0), "depth": (_INT, 0)}
+
+
+def check_counts(path, table) -> Dict[str, int]:
+    """The ``[counts]`` table checked: a subset of states, transitions, depth."""
+    return _check_table(path, "counts", table, COUNTS)
+
+
+def loads(text: str, name: str = "<string>") -> Spec:
+    """Check a spec given as TOML text; ``name`` is the spec's name in results and errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(name, "", f"malformed TOML: {exc}") from None
+    return from_dict(data, name)
 
 
 def collect(paths) -> List[Path]:

@@ -26,10 +26,11 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from .engine import UNKNOWN, VIOLATED, check
+from .engine import UNKNOWN, VIOLATED
 from .errors import TcpModelError
+from .run import check_property_names, run_spec
 from .spec import Spec
-from .tcp import CATALOGUE, TcpConfig, TcpModel, build
+from .tcp import TcpConfig
 from .tcp.config import CHANNELS, LIFETIMES
 
 DEFAULT_MAX_SECONDS = 60.0
@@ -207,7 +208,7 @@ class SweepResult:
 
     def line(self, prop: str, axis: str, **fixed) -> List[Tuple[object, str]]:
         """(axis value, status) along ``axis`` with the other axes at ``fixed``."""
-        return [(v, self.status(prop, **{**fixed, axis: v})) for v in self._axis(axis).values]
+        return [(v, self.status(prop, **{**fixed, axis: v})) for v in self.axis(axis).values]
 
     def frontier(self, prop: str, axis: str, **fixed) -> Optional[int]:
         """The frontier value of ``prop`` along ``axis``, the other axes at ``fixed``."""
@@ -222,7 +223,8 @@ class SweepResult:
                 return f
         raise KeyError(f"no frontier for {prop} along {axis} at {fixed}")
 
-    def _axis(self, name: str) -> Axis:
+    def axis(self, name: str) -> Axis:
+        """The swept axis called ``name``."""
         for a in self.axes:
             if a.name == name:
                 return a
@@ -268,15 +270,7 @@ def frontiers(axes: Sequence[Axis], properties: Sequence[str], points: Sequence[
 
 def check_properties(spec: Spec, names: Optional[Sequence[str]]) -> Tuple[str, ...]:
     """The properties to sweep: ``names`` (each in the catalogue), or the spec's [expect] ones."""
-    if not names:
-        return tuple(spec.expect)
-    out = []
-    for name in names:
-        if name not in CATALOGUE:
-            raise TcpModelError(f"unknown property {name!r}; allowed: {', '.join(CATALOGUE)}")
-        if name not in out:
-            out.append(name)
-    return tuple(out)
+    return check_property_names(names) if names else tuple(spec.expect)
 
 
 def sweep(spec: Spec, axes: Sequence[Axis], properties: Optional[Sequence[str]] = None, *,
@@ -314,8 +308,8 @@ def sweep(spec: Spec, axes: Sequence[Axis], properties: Optional[Sequence[str]] 
     points = []
     for i, (coords, config) in enumerate(zip(grid, configs)):
         started = time.perf_counter()
-        result = check(TcpModel(config), build(props), max_seconds=max_seconds, max_states=max_states,
-                       progress=progress)
+        result = run_spec(spec, properties=props, config=config, max_seconds=max_seconds, max_states=max_states,
+                          progress=progress).result
         stats = result.stats
         if stats.stop_reason == "interrupted":  # Ctrl-C stops the sweep, not only this point
             raise KeyboardInterrupt
@@ -345,8 +339,9 @@ def sweep(spec: Spec, axes: Sequence[Axis], properties: Optional[Sequence[str]] 
     )
 
 
-def sweep_to_dict(result: SweepResult, timings: bool = True) -> dict:
-    """The sweep as plain data (JSON). ``timings=False`` leaves out the seconds (not deterministic)."""
+def sweep_to_dict(result: SweepResult) -> dict:
+    """The sweep as plain data, deterministic (no seconds: the JSON document keeps them apart,
+    tcpmodel.formats.sweep_document)."""
     points = []
     for p in result.points:
         d = {
@@ -359,8 +354,6 @@ def sweep_to_dict(result: SweepResult, timings: bool = True) -> dict:
             "complete": p.complete,
             "stop_reason": p.stop_reason,
         }
-        if timings:
-            d["seconds"] = round(p.seconds, 3)
         points.append(d)
     out = {
         "spec": result.spec_name,
@@ -386,6 +379,4 @@ def sweep_to_dict(result: SweepResult, timings: bool = True) -> dict:
             for f in result.frontiers
         ],
     }
-    if timings:
-        out["seconds"] = round(result.seconds, 3)
     return out

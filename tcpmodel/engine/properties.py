@@ -115,10 +115,6 @@ class Property:
         object.__setattr__(self, "fairness", fairness)
 
     @property
-    def is_liveness(self) -> bool:
-        return self.kind == LEADS_TO
-
-    @property
     def is_witness(self) -> bool:
         return self.kind in (SOMETIMES, SOMETIMES_STEP)
 

@@ -109,6 +109,12 @@ class Result:
     def complete(self) -> bool:
         return self.stats.complete
 
+    @property
+    def state_graph(self):
+        """The engine's reachable :class:`~tcpmodel.engine.explore.Graph` (compact arrays), or
+        None when the check ran without ``keep_graph=True``. For renderers; see :meth:`graph`."""
+        return self._graph
+
     def graph(self):
         """The reachable graph as a networkx ``MultiDiGraph``.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import graphviz
 
-from ..tcp.tcb import ACK, C2S, CLIENT, CLOSED, FIN, LISTEN, RST, SERVER, SYN, STATE_NAMES, format_flags
+from ..tcp.tcb import ACK, C2S, CLIENT, CLOSED, FIN, LISTEN, RST, SERVER, SIDE_NAMES, SYN, format_flags
 from ..tcp.text import actor, sent_segments  # noqa: F401  (re-exported for the renderers)
 
 RED = "#c0392b"
@@ -17,7 +17,9 @@ ORANGE = "#d35400"
 BLUE = "#2e86c1"
 GREY = "#999999"
 
-SIDE_LABELS = ("client", "server")
+SIDE_LABELS = SIDE_NAMES
+# The user calls (RFC 9293 §3.10.1-§3.10.5) as the diagrams name the event, after Figure 5.
+USER_CALLS = {"OPEN": "active OPEN", "LISTEN": "passive OPEN", "SEND": "SEND", "CLOSE": "CLOSE", "ABORT": "ABORT"}
 
 
 def dot_text(*lines: str) -> str:
@@ -80,11 +82,7 @@ def is_stale(seg, direction, state) -> bool:
     return seg.cinc < client.inc
 
 
-def state_pair(state) -> str:
-    return f"{STATE_NAMES[state[0].state]} / {STATE_NAMES[state[1].state]}"
-
-
 __all__ = [
     "ACK", "FIN", "RST", "SYN", "CLIENT", "SERVER", "RED", "GREEN", "ORANGE", "BLUE", "GREY",
-    "dot_text", "short_segment", "actor", "sent_segments", "new_in_channel", "is_stale", "state_pair",
+    "dot_text", "short_segment", "actor", "sent_segments", "new_in_channel", "is_stale", "USER_CALLS",
 ]

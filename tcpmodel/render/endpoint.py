@@ -16,7 +16,7 @@ import graphviz
 
 from ..tcp.tcb import (ACK, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK,
                        LISTEN, RST, STATE_NAMES, SYN, SYN_RECEIVED, SYN_SENT, TIME_WAIT, format_flags)
-from .common import GREY, SIDE_LABELS, actor, dot_text, sent_segments
+from .common import GREY, SIDE_LABELS, USER_CALLS, actor, dot_text, sent_segments
 
 # RFC 9293 Figure 5 ("TCP Connection State Diagram"), as data: (from, to, event, action).
 FIGURE5 = (
@@ -46,18 +46,10 @@ FIGURE5 = (
 Edge = Tuple[int, int, str]
 
 
-def _flags_word(flags: int) -> str:
-    return format_flags(flags)
-
-
 def event_of(side, tcb, action) -> str:
     kind = action[0]
-    if kind == "OPEN":
-        return "active OPEN"
-    if kind == "LISTEN":
-        return "passive OPEN"
-    if kind in ("SEND", "CLOSE", "ABORT"):
-        return kind
+    if kind in USER_CALLS:
+        return USER_CALLS[kind]
     if kind == "timeout":
         return "timeout=2MSL" if action[2] == "time-wait" else "retransmission timeout"
     if kind == "deliver":
@@ -67,7 +59,7 @@ def event_of(side, tcb, action) -> str:
         if flags & RST:
             return "rcv RST"
         if flags & SYN:
-            return "rcv " + _flags_word(flags)
+            return "rcv " + format_flags(flags)
         if flags & FIN:
             return "rcv FIN" + (" + ACK of FIN" if acks_fin else "")
         if seg.dlen:
@@ -87,7 +79,7 @@ def action_of(kind, before, after, sent) -> str:
     if sent:
         names = []
         for seg in sent:
-            name = _flags_word(seg.flags & ~ACK) if seg.flags & (SYN | FIN | RST) else "ACK"
+            name = format_flags(seg.flags & ~ACK) if seg.flags & (SYN | FIN | RST) else "ACK"
             if seg.flags & SYN and seg.flags & ACK:
                 name = "SYN,ACK"
             if seg.dlen:

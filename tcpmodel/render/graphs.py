@@ -10,11 +10,9 @@ from typing import Optional, Tuple
 import graphviz
 
 from ..tcp.tcb import STATE_NAMES
-from .common import BLUE, GREEN, GREY, RED, actor, dot_text, short_segment
+from .common import BLUE, GREEN, GREY, RED, USER_CALLS, actor, dot_text, short_segment
 
 FULL_GRAPH_LIMIT = 400  # states; a larger graph is skipped with a note (dot would take minutes)
-
-_SHORT = {"OPEN": "OPEN", "LISTEN": "LISTEN", "SEND": "SEND", "CLOSE": "CLOSE", "ABORT": "ABORT"}
 
 
 def state_label(state, index: Optional[int] = None):
@@ -32,8 +30,8 @@ def action_label(action) -> str:
     """A short label for an action: ``c: OPEN``, ``s: rcv SYN 100``, ``tick``, ``lose c→s ACK``."""
     kind = action[0]
     side = "cs"[actor(action)] if actor(action) is not None else ""
-    if kind in _SHORT:
-        return f"{side}: {_SHORT[kind]}"
+    if kind in USER_CALLS:
+        return f"{side}: {kind}"
     if kind == "deliver":
         return f"{side}: rcv {short_segment(action[2])}"
     if kind in ("lose", "dup"):

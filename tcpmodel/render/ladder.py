@@ -20,15 +20,7 @@ from typing import List, Optional
 import graphviz
 
 from ..tcp.tcb import C2S, CLIENT, S2C, SERVER, STATE_NAMES, format_segment
-from .common import BLUE, GREEN, GREY, ORANGE, RED, actor, dot_text, is_stale, new_in_channel
-
-_EVENT = {
-    "OPEN": "active OPEN",
-    "LISTEN": "passive OPEN",
-    "SEND": "SEND",
-    "CLOSE": "CLOSE",
-    "ABORT": "ABORT",
-}
+from .common import BLUE, GREEN, GREY, ORANGE, RED, USER_CALLS as _EVENT, actor, dot_text, is_stale, new_in_channel
 
 
 @dataclass

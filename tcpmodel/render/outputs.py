@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Tuple
 
-from ..run import run_to_dict
+from ..formats.jsondoc import spec_data
 from ..tcp.tcb import CLIENT, SERVER, STATE_NAMES
 from .common import SIDE_LABELS, short_segment
 from .dotrun import render_all, inline_svg
@@ -33,19 +33,13 @@ class Written:
 
 def _trace_text(run, name) -> str:
     v = run.result.verdicts[name]
-    lines = [f"{run.spec.name}: {name} — {v.status} ({v.description})"]
-    for i, s, a, t in v.trace.steps():
-        loop = "   <- cycle starts here" if v.trace.loop_start == i else ""
-        lines.append(f"{i + 1:>3}. {run.model.describe(s, a, t)}{loop}")
-    if v.trace.is_lasso:
-        lines.append(f"     (the cycle from step {v.trace.loop_start + 1} repeats forever)")
-    return "\n".join(lines) + "\n"
+    return f"{run.spec.name}: {name} — {v.status} ({v.description})\n" + "\n".join(run.trace_text(name)) + "\n"
 
 
 def write_spec_folder(folder: Path, run) -> None:
     """verdicts.json and one <property>.txt / .json per trace."""
     folder.mkdir(parents=True, exist_ok=True)
-    data = run_to_dict(run)
+    data = spec_data(run)
     (folder / "verdicts.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for item in data["verdicts"]:
         if item["trace"] is None:
@@ -80,7 +74,7 @@ def diagram_jobs(folder: Path, run) -> Tuple[List[Tuple[str, Path]], List[str]]:
         title = f"{name}: {prop} ({_what(v)}, {len(v.trace)} steps)"
         jobs.append((ladder(v.trace, title, _outcome(v)).source, folder / f"{prop}.ladder"))
         jobs.append((state_path(v.trace, title, _outcome(v)).source, folder / f"{prop}.path"))
-    graph = run.result._graph
+    graph = run.result.state_graph
     if graph is not None and graph.offsets is not None:
         for side in (CLIENT, SERVER):
             counts = project(graph, side)
@@ -244,7 +238,7 @@ def write_docs(out_dir, runs) -> Written:
     try:
         by_name = {run.spec.name: run for run in runs}
         jobs = []
-        graphs = [run.result._graph for run in runs if run.result._graph is not None]
+        graphs = [run.result.state_graph for run in runs if run.result.state_graph is not None]
         for side in (CLIENT, SERVER):
             counts = merge(project(g, side) for g in graphs)
             title = (f"TCP {SIDE_LABELS[side]}: states and transitions reached by the model "

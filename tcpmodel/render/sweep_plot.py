@@ -226,7 +226,7 @@ def _figure(result: SweepResult):
     from matplotlib.patches import Patch, Rectangle
 
     xname = plot_axis(result)
-    xaxis = result._axis(xname)
+    xaxis = result.axis(xname)
     others = [a for a in result.axes if a.name != xname]
     panels = list(itertools.product(*(a.values for a in others)))
     props = list(result.properties)
