@@ -5,10 +5,14 @@ Also turns results into plain data (dicts) for JSON and reports.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import os
+import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Optional
+from typing import Callable, List, Optional
 
-from .engine import Result, check
+from .engine import UNKNOWN, Result, Stats, Verdict, check
 from .spec import Spec
 from .tcp import TcpModel, build
 from .tcp.tcb import DIRECTION_NAMES, STATE_NAMES, format_segment
@@ -32,18 +36,67 @@ class SpecRun:
     def as_expected(self) -> bool:
         return all(ok for *_, ok in self.rows())
 
+    @property
+    def not_as_expected(self) -> List[str]:
+        """Properties whose verdict was decided and is not the one expected."""
+        return [name for name, status, _, ok in self.rows() if not ok and status != UNKNOWN]
+
+    @property
+    def undecided(self) -> List[str]:
+        """Properties left ``unknown`` because the run stopped early."""
+        return [name for name, status, *_ in self.rows() if status == UNKNOWN]
+
+
+# The engine stops at ``max_memory`` bytes once it takes the keyword; until then a MemoryError
+# (the address space limit cli.py sets, or the machine's) ends the run as incomplete.
+_ENGINE_HAS_MAX_MEMORY = "max_memory" in inspect.signature(check).parameters
+MEMORY_LIMIT = "memory limit"
+
+
+@contextlib.contextmanager
+def _address_space(extra: int):
+    """Let this process grow by about ``extra`` bytes of address space, no more, while the
+    block runs (RLIMIT_AS; on going past it an allocation raises MemoryError). Where the
+    system has no such limit, nothing is enforced."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = now + extra if hard == resource.RLIM_INFINITY else min(now + extra, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
 
 def run_spec(spec: Spec, progress: Optional[Callable] = None, keep_graph: bool = False,
-             max_states: Optional[int] = None, max_seconds: Optional[float] = None) -> SpecRun:
+             max_states: Optional[int] = None, max_seconds: Optional[float] = None,
+             max_memory: Optional[int] = None) -> SpecRun:
     model = TcpModel(spec.config)
-    result = check(
-        model,
-        build(spec.properties),
+    properties = build(spec.properties)
+    limits = dict(
         max_states=max_states if max_states is not None else spec.max_states,
         max_seconds=max_seconds if max_seconds is not None else spec.max_seconds,
         progress=progress,
         keep_graph=keep_graph,
     )
+    if max_memory is not None and _ENGINE_HAS_MAX_MEMORY:
+        limits["max_memory"] = max_memory
+    started = time.perf_counter()
+    guard = contextlib.nullcontext() if max_memory is None or _ENGINE_HAS_MAX_MEMORY else _address_space(max_memory)
+    try:
+        with guard:
+            result = check(model, properties, **limits)
+    except MemoryError:
+        # What the engine had found is lost with its frames; every verdict is unknown.
+        stats = Stats(0, 0, 0, time.perf_counter() - started, 0.0, 0, False, MEMORY_LIMIT)
+        result = Result({p.name: Verdict(p.name, p.kind, UNKNOWN, None, p.description) for p in properties}, stats)
     return SpecRun(spec, model, result)
 
 
