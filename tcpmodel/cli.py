@@ -178,7 +178,7 @@ class _ProgressLine:
                   f"{max_seconds:g} s" if max_seconds else "",
                   _bytes(max_memory) if max_memory else ""]
         limits = ", ".join(x for x in limits if x) or "none"
-        self.label = f"{safe_text(name, 30)} (limits: {limits})"
+        self.label = f"{safe_text(name, 60)} (limits: {limits})"
 
     def __call__(self, p):
         if not self.enabled:
@@ -373,7 +373,7 @@ def cmd_explain(args) -> int:
 # ---------------------------------------------------------------------- sweep
 def cmd_sweep(args) -> int:
     from .spec import load
-    from .sweep import Axis, sweep, sweep_to_dict
+    from .sweep import DEFAULT_MAX_SECONDS, Axis, sweep, sweep_to_dict
 
     spec = load(args.spec)
     given = (("loss", args.loss), ("dup", args.dup), ("time_wait", args.time_wait),
@@ -385,9 +385,12 @@ def cmd_sweep(args) -> int:
         check_out_dir(args.out)
     tty = not args.json and sys.stderr.isatty()
     progress = _ProgressLine(enabled=tty)
+    limits = (args.max_states or spec.max_states, args.max_seconds or spec.max_seconds or DEFAULT_MAX_SECONDS)
+    progress.start(f"{args.spec}, point 1/{math.prod(len(a.values) for a in axes)}", *limits)
 
     def on_point(i, n, point):
         progress.done()
+        progress.start(f"{args.spec}, point {i + 2}/{n}", *limits)
         if tty:
             where = ", ".join(f"{k}={v}" for k, v in point.coords)
             sys.stderr.write(f"  point {i + 1}/{n} ({where}): {point.states:,} states, {point.seconds:.1f} s\n")

@@ -241,3 +241,16 @@ def test_a_full_disk_is_an_output_error(tmp_path, monkeypatch):
         write_outputs(tmp_path / "out", runs)
     assert list((tmp_path / "out").iterdir()) == []
     shutil.rmtree(tmp_path / "out")
+
+
+def test_a_sweep_folder_name_is_a_slug_too(tmp_path):
+    from tcpmodel.render.sweep_plot import write_sweep
+    from tcpmodel.sweep import Axis, sweep
+
+    path = tmp_path / "..toml"
+    path.write_text(TINY, encoding="utf-8")
+    written = write_sweep(tmp_path / "out", sweep(load(path), [Axis.parse("loss", "0..1")]), plot=False)
+    assert written.folder == tmp_path / "out" / "sweep" / "spec"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sweep"]
+    assert sorted(p.name for p in (tmp_path / "out" / "sweep").iterdir()) == ["spec"]
+    assert stat.S_IMODE(written.folder.stat().st_mode) & 0o755 == 0o755
