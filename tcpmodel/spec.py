@@ -348,6 +348,8 @@ def collect(paths) -> List[Path]:
     """Spec files named on the command line: files as given, folders by their *.toml, sorted."""
     found = []
     for p in paths:
+        if str(p) == "":  # Path("") would be the current folder
+            raise SpecError("''", "", "an empty file name; give a spec file or a folder")
         p = Path(p)
         try:
             if p.is_dir():

@@ -271,3 +271,9 @@ def test_a_description_with_escapes_is_printed_escaped(tmp_path):
     lines = r.stdout.splitlines()
     assert lines[0] == f"{tmp_path}/esc\\x1b[1m.toml — variant rfc9293"
     assert lines[1].startswith("  \\x1b[2J\\x1b[31mredxxx") and lines[1].endswith("…") and len(lines[1]) == 2 + 200
+
+
+def test_an_empty_spec_name_is_refused():
+    r = cli("check", "", "--no-write", timeout=60)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines() == ["tcpmodel: error: '': an empty file name; give a spec file or a folder"]

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from ..sweep import SweepResult
-from .outputs import make_staging, slug, swap_in
+from .outputs import clean_leftovers, make_staging, slug, swap_in
 
 COLOURS = {"holds": "#2e9d49", "violated": "#d7302c", "unknown": "#9a9a9a"}
 AXIS_LABELS = {
@@ -341,6 +341,7 @@ def write_sweep(out_dir, result: SweepResult, plot: Optional[bool] = None) -> Sw
     parent = Path(out_dir) / "sweep"
     parent.mkdir(parents=True, exist_ok=True)
     folder = parent / slug(result.spec_name)  # a safe folder name, never "..", as for check
+    clean_leftovers(parent)
     staging = make_staging(parent)
     names = ["sweep.csv", "frontiers.csv", "sweep.md", "index.html"]
     try:
