@@ -16,8 +16,10 @@ applies: bad input hides everything, a wrong verdict is worse news than an unkno
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import re
 import signal
 import sys
@@ -84,6 +86,33 @@ def default_max_memory():
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+@contextlib.contextmanager
+def memory_guard(max_memory):
+    """Until the engine takes ``max_memory`` itself (run.ENGINE_HAS_MAX_MEMORY), let this process
+    grow by about ``max_memory`` bytes of address space while the block runs (RLIMIT_AS): past
+    it an allocation raises MemoryError, which run_spec turns into an incomplete run. Nothing is
+    enforced where the system has no such limit."""
+    from .run import ENGINE_HAS_MAX_MEMORY
+
+    try:
+        if max_memory is None or ENGINE_HAS_MAX_MEMORY:
+            raise ValueError
+        import resource
+
+        with open("/proc/self/statm") as f:
+            now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = now + max_memory if hard == resource.RLIM_INFINITY else min(now + max_memory, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _bytes(n) -> str:
@@ -285,8 +314,9 @@ def cmd_check(args) -> int:
         _warn_if_huge(spec, max_states)
         progress.start(str(spec.path), max_states, max_seconds, max_memory)
         try:
-            run = run_spec(spec, progress=progress, keep_graph=not args.no_write,
-                           max_states=max_states, max_seconds=max_seconds, max_memory=max_memory)
+            with memory_guard(max_memory):
+                run = run_spec(spec, progress=progress, keep_graph=not args.no_write,
+                               max_states=max_states, max_seconds=max_seconds, max_memory=max_memory)
         except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) outside the exploration: this run is lost
             progress.done()
             interrupted_at = spec

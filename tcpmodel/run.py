@@ -5,9 +5,7 @@ Also turns results into plain data (dicts) for JSON and reports.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-import os
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable, List, Optional
@@ -47,32 +45,10 @@ class SpecRun:
         return [name for name, status, *_ in self.rows() if status == UNKNOWN]
 
 
-# The engine stops at ``max_memory`` bytes once it takes the keyword; until then a MemoryError
-# (the address space limit cli.py sets, or the machine's) ends the run as incomplete.
-_ENGINE_HAS_MAX_MEMORY = "max_memory" in inspect.signature(check).parameters
+# The engine stops at ``max_memory`` bytes once it takes the keyword; until then cli.py bounds
+# the address space and the MemoryError that follows ends the run as incomplete.
+ENGINE_HAS_MAX_MEMORY = "max_memory" in inspect.signature(check).parameters
 MEMORY_LIMIT = "memory limit"
-
-
-@contextlib.contextmanager
-def _address_space(extra: int):
-    """Let this process grow by about ``extra`` bytes of address space, no more, while the
-    block runs (RLIMIT_AS; on going past it an allocation raises MemoryError). Where the
-    system has no such limit, nothing is enforced."""
-    try:
-        import resource
-
-        with open("/proc/self/statm") as f:
-            now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = now + extra if hard == resource.RLIM_INFINITY else min(now + extra, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, OSError, ValueError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def run_spec(spec: Spec, progress: Optional[Callable] = None, keep_graph: bool = False,
@@ -86,13 +62,11 @@ def run_spec(spec: Spec, progress: Optional[Callable] = None, keep_graph: bool =
         progress=progress,
         keep_graph=keep_graph,
     )
-    if max_memory is not None and _ENGINE_HAS_MAX_MEMORY:
+    if max_memory is not None and ENGINE_HAS_MAX_MEMORY:
         limits["max_memory"] = max_memory
     started = time.perf_counter()
-    guard = contextlib.nullcontext() if max_memory is None or _ENGINE_HAS_MAX_MEMORY else _address_space(max_memory)
     try:
-        with guard:
-            result = check(model, properties, **limits)
+        result = check(model, properties, **limits)
     except MemoryError:
         # What the engine had found is lost with its frames; every verdict is unknown.
         stats = Stats(0, 0, 0, time.perf_counter() - started, 0.0, 0, False, MEMORY_LIMIT)

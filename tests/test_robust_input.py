@@ -243,10 +243,20 @@ def test_a_huge_run_is_warned_about_before_it_starts(tmp_path):
     ("--max-memory", "0", "must be at least 1M, got 0"),
     ("--max-memory", "lots", "not a memory size: lots (write e.g. 8G or 500M)"),
 ])
-def test_bad_limits_on_the_command_line(option, value, words):
-    r = cli("check", SPECS / "no_retransmit.toml", "--no-write", f"{option}={value}")
+def test_bad_limits_on_the_command_line(option, value, words, capsys):
+    from tcpmodel.cli import main
+
+    assert main(["check", str(SPECS / "no_retransmit.toml"), "--no-write", f"{option}={value}"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [f"tcpmodel check: error: argument {option}: {words} (see tcpmodel check --help)"]
+
+
+def test_a_bad_limit_through_the_real_entry_point():
+    r = cli("check", SPECS / "no_retransmit.toml", "--no-write", "--max-states", "-5")
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr.splitlines() == [f"tcpmodel check: error: argument {option}: {words} (see tcpmodel check --help)"]
+    assert r.stderr.splitlines() == ["tcpmodel check: error: argument --max-states: must be in 1..2147483647, got -5 "
+                                     "(see tcpmodel check --help)"]
 
 
 def test_sweep_limits_are_checked_the_same_way():
