@@ -311,12 +311,16 @@ def cmd_check(args) -> int:
     for spec in specs:
         max_states = args.max_states if args.max_states is not None else spec.max_states
         max_seconds = args.max_seconds if args.max_seconds is not None else spec.max_seconds
-        _warn_if_huge(spec, max_states)
-        progress.start(str(spec.path), max_states, max_seconds, max_memory)
         try:
+            _warn_if_huge(spec, max_states)
+            progress.start(str(spec.path), max_states, max_seconds, max_memory)
             with memory_guard(max_memory):
                 run = run_spec(spec, progress=progress, keep_graph=not args.no_write,
                                max_states=max_states, max_seconds=max_seconds, max_memory=max_memory)
+            progress.done()
+            runs.append(run)
+            if not args.json:
+                _print_run(run, args.witnesses)
         except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) outside the exploration: this run is lost
             progress.done()
             interrupted_at = spec
@@ -328,10 +332,6 @@ def cmd_check(args) -> int:
                   f"counterexample did not replay (a bug in tcpmodel, not in the spec): {safe_text(exc, 300)}",
                   file=sys.stderr)
             continue
-        progress.done()
-        runs.append(run)
-        if not args.json:
-            _print_run(run, args.witnesses)
         if run.result.stats.stop_reason == "interrupted":  # one Ctrl-C ends the whole command
             interrupted_at = spec
             break

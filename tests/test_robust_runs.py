@@ -169,3 +169,20 @@ def test_a_replay_error_is_reported_as_a_nondeterministic_model(monkeypatch, cap
         f"tcpmodel: error: {SPECS / 'no_retransmit.toml'}: the model is not deterministic, a counterexample did "
         "not replay (a bug in tcpmodel, not in the spec): step 3: the model has no such action any more"]
     assert out.splitlines()[-1].endswith("NOT as expected: no_retransmit (does not replay)")
+
+
+def test_an_interrupt_outside_the_exploration_also_ends_the_command(tmp_path, monkeypatch, capsys):
+    folder = specs(tmp_path, a=GOOD, b=GOOD, c=GOOD)
+    real = tcpmodel.run.run_spec
+
+    def run_spec(spec, **kwargs):
+        if spec.name == "b":  # e.g. Ctrl-C during the liveness check, after exploring
+            raise KeyboardInterrupt
+        return real(spec, **kwargs)
+
+    monkeypatch.setattr(tcpmodel.run, "run_spec", run_spec)
+    assert cli.main(["check", str(folder), "--out", str(tmp_path / "out")]) == 3
+    out, err = capsys.readouterr()
+    assert out.splitlines()[-1].endswith(f"interrupted during {folder / 'b.toml'}: 1 of 3 spec(s) checked, "
+                                         "nothing written")
+    assert f"{folder / 'c.toml'}" not in out and not any((tmp_path / "out").iterdir())
