@@ -5,6 +5,7 @@ huge hex values accepted; a FIFO or /dev/zero read for ever; ANSI escapes and 5 
 raw; no upper bound on any parameter; limits of 0, -5, NaN accepted on the command line.
 """
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -12,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_tcp_specs import COUNTS
 
 from tcpmodel.errors import SpecError, TcpModelError
@@ -287,3 +290,32 @@ def test_an_empty_spec_name_is_refused():
     r = cli("check", "", "--no-write", timeout=60)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.splitlines() == ["tcpmodel: error: '': an empty file name; give a spec file or a folder"]
+
+
+# --------------------------------------------------------------------------------------------
+# A small fuzzer, kept: a spec file's bytes changed at random give a Spec or a SpecError,
+# never another exception (derandomized: the same examples every run).
+
+FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SEED_TEXTS = [(SPECS / name).read_bytes() for name in ("rfc9293.toml", "short_time_wait.toml", "rfc1337_reuse.toml")]
+PIECES = [b"[", b"]", b"{", b"}", b"=", b'"', b"\n", b"0x" + b"f" * 40, b"9" * 20, b"[parameters]\n", b"[faults]\n",
+          b"msl = ", b"loss = ", b"isn_choices = [", b"\x1b[31m", b"\xff", b"-", b".", b"true", b"1e999", b"'''"]
+
+
+@FUZZ
+@given(seed=st.sampled_from(SEED_TEXTS),
+       edits=st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 8), st.sampled_from(PIECES)), max_size=6))
+def test_fuzzed_specs_give_a_spec_or_a_spec_error(tmp_path, seed, edits):
+    data = seed
+    for at, cut, piece in edits:
+        at %= len(data) + 1
+        data = data[:at] + piece + data[at + cut:]
+    path = tmp_path / "fuzz.toml"
+    path.write_bytes(data)
+    try:
+        spec = load(path)
+    except SpecError as err:
+        assert "\x1b" not in str(err) and len(err.message) < 2500
+    else:
+        json.dumps({"config": dataclasses.asdict(spec.config), "expect": spec.expect})  # every value fits JSON
