@@ -16,7 +16,7 @@ applies: bad input hides everything, a wrong verdict is worse news than an unkno
 from __future__ import annotations
 
 import argparse
-import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -88,31 +88,70 @@ def default_max_memory():
     return None
 
 
-@contextlib.contextmanager
-def memory_guard(max_memory):
-    """Until the engine takes ``max_memory`` itself (run.ENGINE_HAS_MAX_MEMORY), let this process
-    grow by about ``max_memory`` bytes of address space while the block runs (RLIMIT_AS): past
-    it an allocation raises MemoryError, which run_spec turns into an incomplete run. Nothing is
-    enforced where the system has no such limit."""
-    from .run import ENGINE_HAS_MAX_MEMORY
+def _statm(field: int) -> int:
+    """This process's address space (field 0) or resident memory (field 1), in bytes (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
 
-    try:
-        if max_memory is None or ENGINE_HAS_MAX_MEMORY:
-            raise ValueError
-        import resource
 
-        with open("/proc/self/statm") as f:
-            now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = now + max_memory if hard == resource.RLIM_INFINITY else min(now + max_memory, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, OSError, ValueError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+class MemoryGuard:
+    """Keeps one run within ``max_memory`` bytes of growth until the engine takes ``max_memory``
+    itself (run.ENGINE_HAS_MAX_MEMORY; then run_spec passes it on and this does nothing).
+
+    - A watch, given to the engine as its progress callback (so looked at about once a second):
+      once resident memory has grown by ``max_memory`` it stops the exploration the way Ctrl-C
+      does (the engine catches KeyboardInterrupt), so the run ends cleanly with what it found;
+      ``mark`` then names the stop "memory limit".
+    - A backstop for growth faster than the watch: RLIMIT_AS at 1.25 * ``max_memory`` + 256 MiB
+      more address space; an allocation past it raises MemoryError, which run_spec turns into
+      an incomplete run (what was found is then lost).
+    Nothing is enforced where /proc or RLIMIT_AS is missing.
+    """
+
+    def __init__(self, max_memory, progress):
+        from .run import ENGINE_HAS_MAX_MEMORY
+
+        self.max_memory = None if ENGINE_HAS_MAX_MEMORY else max_memory
+        self.progress = progress
+        self.hit = False
+        self._rss_limit = None
+        self._restore = None
+
+    def __enter__(self):
+        if self.max_memory is None:
+            return self
+        try:
+            import resource
+
+            self._rss_limit = _statm(1) + self.max_memory
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            limit = _statm(0) + self.max_memory * 5 // 4 + (256 << 20)
+            resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+            self._restore = (soft, hard)
+        except (ImportError, OSError, ValueError):
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        if self._restore is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, self._restore)
+            self._restore = None
+        return False
+
+    def __call__(self, p):
+        if self._rss_limit is not None and not self.hit and _statm(1) > self._rss_limit:
+            self.hit = True
+            raise KeyboardInterrupt
+        self.progress(p)
+
+    def mark(self, run) -> None:
+        """Name a run stopped by the watch for what it was."""
+        from .run import MEMORY_LIMIT
+
+        if self.hit and run.result.stats.stop_reason == "interrupted":
+            run.result.stats = dataclasses.replace(run.result.stats, stop_reason=MEMORY_LIMIT)
 
 
 def _bytes(n) -> str:
@@ -314,9 +353,10 @@ def cmd_check(args) -> int:
         try:
             _warn_if_huge(spec, max_states)
             progress.start(str(spec.path), max_states, max_seconds, max_memory)
-            with memory_guard(max_memory):
-                run = run_spec(spec, progress=progress, keep_graph=not args.no_write,
+            with MemoryGuard(max_memory, progress) as guard:
+                run = run_spec(spec, progress=guard, keep_graph=not args.no_write,
                                max_states=max_states, max_seconds=max_seconds, max_memory=max_memory)
+            guard.mark(run)
             progress.done()
             runs.append(run)
             if not args.json:

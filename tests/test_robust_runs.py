@@ -121,6 +121,9 @@ def test_a_memory_limit_stops_the_run_as_incomplete(tmp_path):
     assert "Traceback" not in r.stderr
     assert "unknown (run incomplete: memory limit)" in r.stdout
     assert r.stdout.splitlines()[-1].endswith("incomplete, verdicts unknown: huge (memory limit)")
+    # stopped cleanly, with what it had found: the counts of the states explored
+    stats = next(line for line in r.stdout.splitlines() if "distinct states" in line)
+    assert stats.endswith("INCOMPLETE (memory limit)") and int(stats.split()[0].replace(",", "")) > 1000
 
 
 def test_run_spec_turns_a_memory_error_into_an_incomplete_result(monkeypatch):
