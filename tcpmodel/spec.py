@@ -141,9 +141,8 @@ def bounds(name: str) -> Tuple[Optional[int], Optional[int]]:
     raise KeyError(name)
 
 
-def check_int(name: str, value: int) -> Optional[str]:
-    """None when ``value`` is allowed for ``name``, else what is wrong (for any caller's error)."""
-    low, high = bounds(name)
+def _out_of_bounds(low: int, high: int, value: int) -> Optional[str]:
+    """None when ``low <= value <= high``, else what is wrong."""
     if value < low:
         return f"must be at least {low}, got {safe_value(value)}"
     if value > high:
@@ -216,7 +215,7 @@ def _check_table(path, table_name, table, schema) -> dict:
         if kind == _STR and value not in rule.allowed:
             raise SpecError(path, where, f"unknown value {safe_value(value)}; allowed: {', '.join(rule.allowed)}")
         if kind == _INT:
-            wrong = check_int(key, value)
+            wrong = _out_of_bounds(rule.low, rule.high, value)
             if wrong:
                 raise SpecError(path, where, wrong)
         if kind == _INTLIST:
