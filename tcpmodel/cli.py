@@ -321,12 +321,11 @@ def _warn_if_huge(spec, max_states) -> None:
               f"state space grow geometrically); this run may exhaust time or memory: consider --max-states")
 
 
-def exit_code(runs, errors: int = 0, interrupted: bool = False) -> int:
-    """The command's exit code: the first of 2 (errors), 1 (a decided verdict not as expected),
-    3 (incomplete: an unknown verdict, or specs not run after an interrupt), 0 that applies."""
-    if errors:
-        return EXIT_USAGE
-    if any(run.not_as_expected for run in runs):
+def exit_code(runs, replay_failures: int = 0, interrupted: bool = False) -> int:
+    """The exit code of checking ``runs`` (bad input never gets this far: 2 is raised earlier):
+    1 when a decided verdict is not as expected or a counterexample did not replay, else 3 when
+    a verdict is unknown or specs were left unrun by an interrupt, else 0."""
+    if replay_failures or any(run.not_as_expected for run in runs):
         return EXIT_UNEXPECTED
     if interrupted or any(run.undecided for run in runs):
         return EXIT_INCOMPLETE
@@ -376,9 +375,7 @@ def cmd_check(args) -> int:
             interrupted_at = spec
             break
     interrupted = interrupted_at is not None
-    code = exit_code(runs, interrupted=interrupted)
-    if replay_failures and code != EXIT_USAGE:
-        code = EXIT_UNEXPECTED
+    code = exit_code(runs, len(replay_failures), interrupted)
     written = None
     if not args.no_write and runs and not interrupted:
         from .render import write_outputs
