@@ -1,40 +1,197 @@
 """The command line: the only place that prints or exits.
 
-Exit codes: 0 every verdict as expected, 1 some verdict not as expected, 2 bad spec or usage.
+Exit codes of ``tcpmodel check`` (the others use 0, 2 and 3 alike):
+
+    0  every verdict is the one its spec expects
+    1  some verdict was decided and is not the one expected, or a counterexample did not
+       replay (the model is not deterministic: a bug in tcpmodel, reported as such)
+    2  bad spec, bad usage, or an output location that cannot be written (nothing was run)
+    3  incomplete: a run stopped early (state, time or memory limit, Ctrl-C, SIGTERM) and
+       left some verdict unknown; no decided verdict is wrong
+
+When several specs give different outcomes the exit code is the first of 2, 1, 3, 0 that
+applies: bad input hides everything, a wrong verdict is worse news than an unknown one.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
+import os
+import re
+import signal
 import sys
 import time
 
 from . import __version__
-from .errors import TcpModelError
+from .errors import ReplayError, TcpModelError
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_CODES_HELP = ("exit codes: 0 every verdict as expected; 1 a decided verdict not as expected (or a "
+                   "counterexample that does not replay: the model is not deterministic); 2 bad spec, usage or "
+                   "--out; 3 incomplete: a run stopped by a limit, Ctrl-C, SIGTERM or memory left a verdict "
+                   "unknown. Several specs: the first of 2, 1, 3, 0 that applies.")
+
+
+# ---------------------------------------------------------------------- argument types
+# Each returns the value or raises ArgumentTypeError: argparse then exits 2 with one line.
+def _limit_type(name: str, kind):
+    """A positive, finite limit within spec.LIMITS[name] (the same bounds as spec files)."""
+
+    def parse(text: str):
+        from .spec import bounds, safe_text
+
+        low, high = bounds(name)
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {safe_text(text)}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number of seconds, got {safe_text(text)}")
+        if value <= 0 or value < low or value > high:
+            raise argparse.ArgumentTypeError(f"must be in {low}..{high}, got {safe_text(text)}")
+        return value
+
+    parse.__name__ = name  # argparse names the type in its message
+    return parse
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def memory_size(text: str) -> int:
+    """Bytes from ``8G``, ``500M``, ``1.5GiB``, ``64k`` or a plain number of bytes (binary units)."""
+    from .spec import safe_text
+
+    m = _SIZE.match(text) if len(text) < 40 else None
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a memory size: {safe_text(text)} (write e.g. 8G or 500M)")
+    value = int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+    if value < 1 << 20:
+        raise argparse.ArgumentTypeError(f"must be at least 1M, got {safe_text(text)}")
+    return value
+
+
+def default_max_memory():
+    """80 % of the memory available when the command starts (MemAvailable on Linux): room for
+    the system and for the Graphviz runs after exploring. None where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 * 8 // 10
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _statm(field: int) -> int:
+    """This process's address space (field 0) or resident memory (field 1), in bytes (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class MemoryGuard:
+    """Keeps one run within ``max_memory`` bytes of growth until the engine takes ``max_memory``
+    itself (run.ENGINE_HAS_MAX_MEMORY; then run_spec passes it on and this does nothing).
+
+    - A watch, given to the engine as its progress callback (so looked at about once a second):
+      once resident memory has grown by ``max_memory`` it stops the exploration the way Ctrl-C
+      does (the engine catches KeyboardInterrupt), so the run ends cleanly with what it found;
+      ``mark`` then names the stop "memory limit".
+    - A backstop for growth faster than the watch: RLIMIT_AS at 1.25 * ``max_memory`` + 256 MiB
+      more address space; an allocation past it raises MemoryError, which run_spec turns into
+      an incomplete run (what was found is then lost).
+    Nothing is enforced where /proc or RLIMIT_AS is missing.
+    """
+
+    def __init__(self, max_memory, progress):
+        from .run import ENGINE_HAS_MAX_MEMORY
+
+        self.max_memory = None if ENGINE_HAS_MAX_MEMORY else max_memory
+        self.progress = progress
+        self.hit = False
+        self._rss_limit = None
+        self._restore = None
+
+    def __enter__(self):
+        if self.max_memory is None:
+            return self
+        try:
+            import resource
+
+            self._rss_limit = _statm(1) + self.max_memory
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            limit = _statm(0) + self.max_memory * 5 // 4 + (256 << 20)
+            resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+            self._restore = (soft, hard)
+        except (ImportError, OSError, ValueError):
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        if self._restore is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, self._restore)
+            self._restore = None
+        return False
+
+    def __call__(self, p):
+        if self._rss_limit is not None and not self.hit and _statm(1) > self._rss_limit:
+            self.hit = True
+            raise KeyboardInterrupt
+        self.progress(p)
+
+    def mark(self, run) -> None:
+        """Name a run stopped by the watch for what it was."""
+        from .run import MEMORY_LIMIT
+
+        if self.hit and run.result.stats.stop_reason == "interrupted":
+            run.result.stats = dataclasses.replace(run.result.stats, stop_reason=MEMORY_LIMIT)
+
+
+def _bytes(n) -> str:
+    return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.0f} MiB"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (the message names the option and the value)."""
+
+    def error(self, message):
+        from .spec import safe_text
+
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {safe_text(message, 300)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tcpmodel",
         description="Explicit-state model checker for TCP connection management (RFC 9293).",
+        epilog=EXIT_CODES_HELP,
     )
     parser.add_argument("--version", action="version", version=f"tcpmodel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     c = sub.add_parser("check", help="check specs: verdict tables, counterexamples, reports under out/",
-                       description="Check every spec given (files, or folders of *.toml). Exit 0 when every "
-                                   "verdict is as the spec expects, 1 otherwise, 2 on a bad spec or usage.")
+                       description="Check every spec given (files, folders of *.toml, or built-in spec names).",
+                       epilog=EXIT_CODES_HELP)
     c.add_argument("paths", nargs="*", metavar="SPEC|DIR|NAME",
                    help="spec files, folders or built-in spec names (default: ./specs, else the built-in catalogue)")
     c.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     c.add_argument("--out", default="out", metavar="DIR", help="where reports and diagrams go (default: out)")
     c.add_argument("--no-write", action="store_true", help="write nothing under --out")
     c.add_argument("--witnesses", action="store_true", help="also print the steps of each witness")
-    c.add_argument("--max-states", type=int, metavar="N", help="stop each run after N distinct states")
-    c.add_argument("--max-seconds", type=float, metavar="S", help="stop each run after S seconds")
+    c.add_argument("--max-states", type=_limit_type("max_states", int), metavar="N",
+                   help="stop each run after N distinct states (the run is incomplete: exit 3)")
+    c.add_argument("--max-seconds", type=_limit_type("max_seconds", float), metavar="S",
+                   help="stop each run after S seconds (the run is incomplete: exit 3)")
+    c.add_argument("--max-memory", type=memory_size, metavar="SIZE",
+                   help="stop a run that grows by more than SIZE, e.g. 8G or 500M (default: 80%% of the "
+                        "memory available at start); the run is incomplete: exit 3")
     add_format_flags(c)
     e = sub.add_parser("explain", help="teaching mode: why three steps to open, four to close, 2*MSL, timers",
                        description="Run the real protocol and a broken variant under the same faults and tell, "
@@ -48,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Check one spec at every point of a grid of parameter values (inclusive "
                                    "ranges A..B; axes not given stay at the spec's value) and find, per "
                                    "property, the smallest fault budget or retries, or the largest TIME-WAIT, "
-                                   "that breaks it. Tables and a plot go to DIR/sweep/<spec>/. Exit 0, or 2 on "
-                                   "a bad spec or usage.")
+                                   "that breaks it. Tables and a plot go to DIR/sweep/<spec>/. Exit 0, 2 on "
+                                   "a bad spec or usage, 3 when interrupted.")
     w.add_argument("spec", metavar="SPEC|NAME", help="one spec file, or the name of a built-in spec")
     w.add_argument("--loss", metavar="A..B", help="loss budgets")
     w.add_argument("--dup", metavar="A..B", help="duplication budgets")
@@ -64,9 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", default="out", metavar="DIR", help="tables and plot go to DIR/sweep/<spec>/ (default: out)")
     w.add_argument("--no-write", action="store_true", help="write nothing under --out")
     w.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
-    w.add_argument("--max-seconds", type=float, metavar="S",
+    w.add_argument("--max-seconds", type=_limit_type("max_seconds", float), metavar="S",
                    help="limit per point (default: the spec's, else 60); a point stopped is unknown")
-    w.add_argument("--max-states", type=int, metavar="N", help="limit per point in distinct states")
+    w.add_argument("--max-states", type=_limit_type("max_states", int), metavar="N",
+                   help="limit per point in distinct states")
 
     d = sub.add_parser("diagram", help="write the documentation diagrams (state diagrams, canonical ladders) to OUT/docs",
                        description="Run the reference specs (rfc9293.toml, rfc9293_simultaneous.toml) and write the "
@@ -80,38 +238,57 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------------- check
 class _ProgressLine:
-    """A one-line progress display on stderr, shown once a run has taken a second."""
+    """A one-line progress display on stderr, shown once a run has taken a second: which spec,
+    how far, and the limits that will stop it."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.shown = False
+        self.shown = 0  # length of the line on screen
+        self.label = ""
+
+    def start(self, name: str, max_states=None, max_seconds=None, max_memory=None):
+        from .spec import safe_text
+
+        limits = [f"{max_states:,} states" if max_states else "",
+                  f"{max_seconds:g} s" if max_seconds else "",
+                  _bytes(max_memory) if max_memory else ""]
+        limits = ", ".join(x for x in limits if x) or "none"
+        self.label = f"{safe_text(name, 60)} (limits: {limits})"
 
     def __call__(self, p):
         if not self.enabled:
             return
-        self.shown = True
-        sys.stderr.write(f"\r  {p.states:>12,} states  {p.transitions:>13,} transitions  queue {p.queue:>10,}  "
-                         f"depth {p.depth:>4}  {p.states_per_second:>9,.0f} states/s  {p.seconds:6.1f} s")
+        line = (f"  {self.label}: {p.states:,} states, {p.transitions:,} transitions, queue {p.queue:,}, "
+                f"depth {p.depth}, {p.states_per_second:,.0f} states/s, {p.seconds:.1f} s")
+        sys.stderr.write("\r" + line + " " * max(0, self.shown - len(line)))
         sys.stderr.flush()
+        self.shown = len(line)
 
     def done(self):
         if self.shown:
-            sys.stderr.write("\r" + " " * 110 + "\r")
+            sys.stderr.write("\r" + " " * self.shown + "\r")
             sys.stderr.flush()
-        self.shown = False
+        self.shown = 0
+
+
+def _row_mark(run, status, ok) -> str:
+    if status == "unknown":  # never "NOT AS EXPECTED": nothing was decided
+        return f"unknown (run incomplete: {run.result.stats.stop_reason or 'stopped'})"
+    return "ok" if ok else "NOT AS EXPECTED"
 
 
 def _print_run(run, witnesses: bool):
+    from .spec import DESCRIPTION_LIMIT, EXPLAIN_LIMIT, safe_text
+
     spec, stats = run.spec, run.result.stats
-    print(f"{spec.path} — variant {spec.config.variant}")
+    print(f"{safe_text(str(spec.path), None)} — variant {spec.config.label}")
     if spec.description:
-        print(f"  {spec.description}")
+        print(f"  {safe_text(spec.description, DESCRIPTION_LIMIT)}")
     width = max(len(name) for name in spec.expect) + 2
     print(f"  {'property':<{width}}{'verdict':<11}{'expected':<11}")
     for name, status, expected, ok in run.rows():
-        mark = "ok" if ok else "NOT AS EXPECTED"
         kind = " (witness)" if run.result.verdicts[name].is_witness else ""
-        print(f"  {name:<{width}}{status:<11}{expected:<11}{mark}{kind}")
+        print(f"  {name:<{width}}{status:<11}{expected:<11}{_row_mark(run, status, ok)}{kind}")
     rate = stats.states_per_second
     complete = "complete" if stats.complete else f"INCOMPLETE ({stats.stop_reason})"
     print(f"  {stats.states:,} distinct states, {stats.transitions:,} transitions, depth {stats.depth}, "
@@ -122,33 +299,89 @@ def _print_run(run, witnesses: bool):
             continue
         print()
         for line in run.trace_text(name, indent="  "):
-            print(line)
+            print(safe_text(line, None))
     print()
+
+
+def _warn(message: str) -> None:
+    from .spec import safe_text
+
+    print(f"tcpmodel: warning: {safe_text(message, 300)}", file=sys.stderr)
+
+
+def _warn_if_huge(spec, max_states) -> None:
+    """One line before a run that is certain to be huge (spec.estimate_states, an under-estimate)."""
+    from .spec import HUGE_STATES, estimate_states
+
+    estimate = estimate_states(spec.config)
+    if estimate >= HUGE_STATES and (max_states is None or max_states > HUGE_STATES):
+        shown = f"{estimate:,.0f}" if estimate < 1e15 else f"{estimate:.1e}"
+        _warn(f"{spec.path}: expect at least ~{shown} states (msl, fault budgets, incarnations and data make the "
+              f"state space grow geometrically); this run may exhaust time or memory: consider --max-states")
+
+
+def exit_code(runs, replay_failures: int = 0, interrupted: bool = False) -> int:
+    """The exit code of checking ``runs`` (bad input never gets this far: 2 is raised earlier):
+    1 when a decided verdict is not as expected or a counterexample did not replay, else 3 when
+    a verdict is unknown or specs were left unrun by an interrupt, else 0."""
+    if replay_failures or any(run.not_as_expected for run in runs):
+        return EXIT_UNEXPECTED
+    if interrupted or any(run.undecided for run in runs):
+        return EXIT_INCOMPLETE
+    return EXIT_OK
 
 
 def cmd_check(args) -> int:
     from .library import resolve_all
     from .run import run_spec
-    from .spec import load_all
+    from .spec import load_all, safe_text
 
     check_format_flags(args)
     paths, note = resolve_all(args.paths)
     if note and not args.json:
         print(note)
     specs = load_all(paths)  # every spec is checked before any run or any write
+    if not args.no_write:
+        from .render.outputs import check_out_dir
+
+        check_out_dir(args.out)  # an unusable --out stops the command before any run
+    max_memory = args.max_memory if args.max_memory is not None else default_max_memory()
     progress = _ProgressLine(enabled=not args.json and sys.stderr.isatty())
-    runs = []
+    runs, replay_failures = [], []
+    interrupted_at = None
     started = time.perf_counter()
     for spec in specs:
-        run = run_spec(spec, progress=progress, keep_graph=not args.no_write or args.graphml is not None,
-                       max_states=args.max_states, max_seconds=args.max_seconds)
-        progress.done()
-        runs.append(run)
-        if not args.json:
-            _print_run(run, args.witnesses)
-    ok = all(run.as_expected for run in runs)
+        max_states = args.max_states if args.max_states is not None else spec.max_states
+        max_seconds = args.max_seconds if args.max_seconds is not None else spec.max_seconds
+        try:
+            _warn_if_huge(spec, max_states)
+            progress.start(str(spec.path), max_states, max_seconds, max_memory)
+            with MemoryGuard(max_memory, progress) as guard:
+                run = run_spec(spec, progress=guard, keep_graph=not args.no_write or args.graphml is not None,
+                               max_states=max_states, max_seconds=max_seconds, max_memory=max_memory)
+            guard.mark(run)
+            progress.done()
+            runs.append(run)
+            if not args.json:
+                _print_run(run, args.witnesses)
+        except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) outside the exploration: this run is lost
+            progress.done()
+            interrupted_at = spec
+            break
+        except ReplayError as exc:
+            progress.done()
+            replay_failures.append(spec)
+            print(f"tcpmodel: error: {safe_text(str(spec.path), None)}: the model is not deterministic, a "
+                  f"counterexample did not replay (a bug in tcpmodel, not in the spec): {safe_text(exc, 300)}",
+                  file=sys.stderr)
+            continue
+        if run.result.stats.stop_reason == "interrupted":  # one Ctrl-C ends the whole command
+            interrupted_at = spec
+            break
+    interrupted = interrupted_at is not None
+    code = exit_code(runs, len(replay_failures), interrupted)
     written = None
-    if not args.no_write:
+    if not args.no_write and runs and not interrupted:
         from .render import write_outputs
 
         written = write_outputs(args.out, runs)
@@ -159,23 +392,38 @@ def cmd_check(args) -> int:
         doc = check_document(runs, time.perf_counter() - started)  # validated against its schema
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        unexpected = [f"{r.spec.name}.{name}" for r in runs for name in r.unexpected()]
         total = time.perf_counter() - started
+        wrong = [f"{safe_text(r.spec.name)}.{name}" for r in runs for name in r.not_as_expected]
+        wrong += [f"{safe_text(s.name)} (does not replay)" for s in replay_failures]
+        unknown = [f"{safe_text(r.spec.name)} ({r.result.stats.stop_reason})" for r in runs if r.undecided]
+        parts = []
+        if wrong:
+            parts.append(f"NOT as expected: {', '.join(wrong)}")
+        if unknown:
+            parts.append(f"incomplete, verdicts unknown: {', '.join(unknown)}")
+        if interrupted:
+            parts.append(f"interrupted during {safe_text(str(interrupted_at.path), None)}: "
+                         f"{len(runs)} of {len(specs)} spec(s) checked, nothing written")
         print(f"{len(runs)} spec(s), {sum(r.result.stats.states for r in runs):,} states in {total:.1f} s: "
-              + ("every verdict as expected" if ok else f"NOT as expected: {', '.join(unexpected)}"))
+              + ("; ".join(parts) if parts else "every verdict as expected"))
         if written is not None:
             for line in written.notes:
                 print(line)
-            print(f"reports written under {written.root}/ (open {written.index})")
+            print(f"reports written under {safe_text(str(written.root), None)}/ "
+                  f"(open {safe_text(str(written.index), None)})")
         for line in exported:
             print(line)
-    return EXIT_OK if ok else EXIT_UNEXPECTED
+    return code
 
 
 # ---------------------------------------------------------------------- explain
 def cmd_explain(args) -> int:
     from .explain import explain
 
+    if not args.no_write:
+        from .render.outputs import check_out_dir
+
+        check_out_dir(args.out)
     lesson = explain(args.topic, args.lang)
     if args.json:
         return _explain_json(args, lesson)
@@ -202,18 +450,25 @@ def cmd_explain(args) -> int:
 def cmd_sweep(args) -> int:
     from .library import resolve
     from .spec import load
-    from .sweep import Axis, sweep
+    from .sweep import DEFAULT_MAX_SECONDS, Axis, sweep
 
     spec = load(resolve(args.spec))
     given = (("loss", args.loss), ("dup", args.dup), ("time_wait", args.time_wait),
              ("retries", args.retries), ("rto", args.rto), ("channel", args.channel),
              ("lifetime", args.lifetime))
     axes = [Axis.parse(name, text) for name, text in given if text is not None]
+    if not args.no_write:
+        from .render.outputs import check_out_dir
+
+        check_out_dir(args.out)
     tty = not args.json and sys.stderr.isatty()
     progress = _ProgressLine(enabled=tty)
+    limits = (args.max_states or spec.max_states, args.max_seconds or spec.max_seconds or DEFAULT_MAX_SECONDS)
+    progress.start(f"{args.spec}, point 1/{math.prod(len(a.values) for a in axes)}", *limits)
 
     def on_point(i, n, point):
         progress.done()
+        progress.start(f"{args.spec}, point {i + 2}/{n}", *limits)
         if tty:
             where = ", ".join(f"{k}={v}" for k, v in point.coords)
             sys.stderr.write(f"  point {i + 1}/{n} ({where}): {point.states:,} states, {point.seconds:.1f} s\n")
@@ -254,6 +509,8 @@ def cmd_diagram(args) -> int:
     from .run import run_spec
     from .spec import load_all
 
+    from .render.outputs import check_out_dir
+
     folder = args.specs
     if folder is None:
         from .library import catalogue_dir
@@ -261,6 +518,7 @@ def cmd_diagram(args) -> int:
         local = Path("specs")
         folder = local if all((local / name).is_file() for name in DOC_SPECS) else catalogue_dir()
     specs = load_all([str(Path(folder) / name) for name in DOC_SPECS])
+    check_out_dir(args.out)
     runs = [run_spec(spec, keep_graph=True) for spec in specs]
     written = write_docs(Path(args.out) / "docs", runs)
     for line in written.notes:
@@ -351,6 +609,10 @@ def cmd_specs(args) -> int:
 COMMANDS = {"check": cmd_check, "explain": cmd_explain, "sweep": cmd_sweep, "diagram": cmd_diagram, "specs": cmd_specs}
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM stops a run exactly as Ctrl-C does: cleanly, as incomplete
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     try:
@@ -361,16 +623,36 @@ def main(argv=None) -> int:
         parser.print_help()
         return EXIT_OK
     try:
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # not the main thread (main() called from a library user's thread)
+        previous = None
+    try:
         return COMMANDS[args.command](args)
+    except ReplayError as exc:
+        print(f"tcpmodel: error: the model is not deterministic, a counterexample did not replay "
+              f"(a bug in tcpmodel, not in the spec): {_safe(exc)}", file=sys.stderr)
+        return EXIT_UNEXPECTED
     except TcpModelError as exc:
-        print(f"tcpmodel: error: {exc}", file=sys.stderr)
+        print(f"tcpmodel: error: {_safe(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("tcpmodel: interrupted", file=sys.stderr)
-        return EXIT_UNEXPECTED
+        print("tcpmodel: interrupted (incomplete)", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    except MemoryError:
+        print("tcpmodel: out of memory (incomplete); give a smaller --max-memory or --max-states", file=sys.stderr)
+        return EXIT_INCOMPLETE
     except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing more to say
         sys.stderr.close()
         return EXIT_OK
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _safe(exc) -> str:
+    from .spec import safe_text
+
+    return safe_text(str(exc), 2000)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ rows, trace lines) is given as strings for the CLI, the reports and notebooks to
 from __future__ import annotations
 
 import html
+import inspect
+import time
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from .engine import Result, Verdict, check
+from .engine import UNKNOWN, Result, Stats, Verdict, check
 from .errors import TcpModelError
 from .spec import COUNTS, Spec
 from .tcp import CATALOGUE, TcpConfig, TcpModel, build
@@ -140,6 +142,24 @@ class SpecRun:
             raise TcpModelError(f"{self.spec.name}: {name} has no trace (verdict {self.result.verdicts[name].status})")
         return TraceView(self, name)
 
+    @property
+    def not_as_expected(self) -> List[str]:
+        """Properties whose verdict was decided and is not the one expected, and counts
+        (``counts.<name>``) of a complete run that differ from the spec's."""
+        bad = [name for name, status, _, ok in self.rows() if ok is False and status != UNKNOWN]
+        return bad + [f"counts.{name}" for name, _, _, ok in self.count_rows() if ok is False]
+
+    @property
+    def undecided(self) -> List[str]:
+        """Properties left ``unknown`` because the run stopped early."""
+        return [name for name, status, *_ in self.rows() if status == UNKNOWN]
+
+
+# The engine stops at ``max_memory`` bytes once it takes the keyword; until then cli.py bounds
+# the address space and the MemoryError that follows ends the run as incomplete.
+ENGINE_HAS_MAX_MEMORY = "max_memory" in inspect.signature(check).parameters
+MEMORY_LIMIT = "memory limit"
+
 
 @dataclass(frozen=True)
 class TraceView:
@@ -176,10 +196,12 @@ def check_property_names(names: Sequence[str]) -> Tuple[str, ...]:
 
 def run_spec(spec: Spec, *, properties: Optional[Sequence[str]] = None, config: Optional[TcpConfig] = None,
              progress: Optional[Callable] = None, keep_graph: bool = False,
-             max_states: Optional[int] = None, max_seconds: Optional[float] = None) -> SpecRun:
+             max_states: Optional[int] = None, max_seconds: Optional[float] = None,
+             max_memory: Optional[int] = None) -> SpecRun:
     """Check ``spec``: its configuration (or ``config`` instead), its ``[expect]`` properties
     (or ``properties`` instead), within its limits (or ``max_states`` / ``max_seconds``).
 
+    ``max_memory`` (bytes) stops the run cleanly, incomplete, when the process grows past it.
     ``progress`` is the engine's progress callback; ``keep_graph`` keeps the reachable graph
     (for diagrams and GraphML).
     """
@@ -187,14 +209,22 @@ def run_spec(spec: Spec, *, properties: Optional[Sequence[str]] = None, config: 
     if not props:
         raise TcpModelError(f"{spec.name}: no property to check")
     model = TcpModel(spec.config if config is None else config)
-    result = check(
-        model,
-        build(props),
+    built = build(props)
+    limits = dict(
         max_states=max_states if max_states is not None else spec.max_states,
         max_seconds=max_seconds if max_seconds is not None else spec.max_seconds,
         progress=progress,
         keep_graph=keep_graph,
     )
+    if max_memory is not None and ENGINE_HAS_MAX_MEMORY:
+        limits["max_memory"] = max_memory
+    started = time.perf_counter()
+    try:
+        result = check(model, built, **limits)
+    except MemoryError:
+        # What the engine had found is lost with its frames; every verdict is unknown.
+        stats = Stats(0, 0, 0, time.perf_counter() - started, 0.0, 0, False, MEMORY_LIMIT)
+        result = Result({p.name: Verdict(p.name, p.kind, UNKNOWN, None, p.description) for p in built}, stats)
     as_written = config is None or config == spec.config
     return SpecRun(spec, model, result,
                    expect=dict(spec.expect) if as_written else {},

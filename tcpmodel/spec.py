@@ -22,10 +22,14 @@ Layout (every table optional except ``expect``)::
 
 from __future__ import annotations
 
+import math
+import os
+import stat
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from .errors import SpecError, TcpModelError
 from .tcp import CATALOGUE, VARIANTS, TcpConfig
@@ -34,30 +38,146 @@ from .tcp.config import CHANNELS, CLOSE_POLICIES, ISN_POLICIES, LIFETIMES, SWITC
 TOP_KEYS = ("variant", "switches", "description", "parameters", "faults", "expect", "explain", "limits", "counts")
 EXPECTED = ("holds", "violated")
 
-# key -> (type, minimum or allowed values, what to say)
+# ---------------------------------------------------------------------------- echoing input
+# Anything taken from a spec (keys, values, descriptions, file names) may be echoed to a
+# terminal, a report or an error message. It is escaped (no control character or ANSI escape
+# sequence reaches a terminal) and truncated (no 5 MB line).
+TEXT_LIMIT = 80            # an offending value or key in an error message
+DESCRIPTION_LIMIT = 200    # a spec's description, in tables and reports
+EXPLAIN_LIMIT = 2000       # an [explain] text (a few sentences), in tables and reports
+MAX_SPEC_BYTES = 1 << 20   # 1 MiB: the largest spec file read (real ones are about 2 KiB)
+
+
+def _printable(c: str) -> bool:
+    # str.isprintable() is False for controls (Cc: ESC, CR, ...), format characters (Cf:
+    # bidirectional overrides), line/paragraph separators and unassigned code points; a
+    # non-ASCII space (Zs, e.g. the ideographic space of CJK text) is harmless.
+    return c.isprintable() or unicodedata.category(c) == "Zs"
+
+
+def safe_text(value: str, limit: Optional[int] = TEXT_LIMIT) -> str:
+    """``value`` fit to echo: non-printable characters escaped as ``\\xNN``/``\\uNNNN``, and
+    cut to ``limit`` characters (ending in "…") unless ``limit`` is None."""
+    text = str(value)
+    head = text if limit is None else text[: limit + 1]
+    if not all(map(_printable, head)):
+        head = "".join(c if _printable(c) else c.encode("unicode_escape").decode("ascii") for c in head)
+    if limit is not None and (len(head) > limit or len(text) > limit + 1):
+        head = head[: limit - 1] + "…"
+    return head
+
+
+def safe_value(value) -> str:
+    """A spec value for an error message, as Python would show it but bounded: never the whole
+    of a huge string, list or integer (``repr`` of an integer over 4,300 digits even raises)."""
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value) if value.bit_length() <= 64 else f"an integer of {value.bit_length()} bits"
+    if isinstance(value, str):
+        return "'" + safe_text(value) + "'"
+    if isinstance(value, dict):
+        return f"a table of {len(value)} key(s)"
+    if isinstance(value, list):
+        if len(value) > 8 or any(isinstance(v, (list, dict)) for v in value):
+            return f"a list of {len(value)} item(s)"
+        return safe_text("[" + ", ".join(map(safe_value, value)) + "]")
+    return safe_text(str(value))  # dates and times
+
+
+# ---------------------------------------------------------------------------- the one bounds table
 _INT, _BOOL, _STR, _INTLIST = "integer", "boolean", "string", "list of integers"
+INT_MAX = 2**31 - 1  # no count or time in a spec needs more; bounds every value JSON must carry
+
+
+@dataclass(frozen=True)
+class Key:
+    """What one spec key accepts: its type, and for integers (or each item of an integer
+    list) the least and greatest value, for strings the allowed values."""
+
+    kind: str
+    low: Optional[int] = None
+    high: Optional[int] = None
+    allowed: Tuple[str, ...] = ()
+    max_items: Optional[int] = None  # for lists
+
+
+# The bounds, in ONE place: spec files, `sweep` ranges and the CLI limits all read them.
+# Why these maxima: the state space grows at least geometrically in every count below (each
+# tick of MSL is one more age every segment in flight may have; each unit of a fault budget
+# lets any of the segments in flight be dropped or copied once more; each incarnation or
+# octet of data repeats the whole connection or its data phase). Measured on this model
+# (rfc9293, msl 1, rto 3, bag): 12,376 states; loss 1: 169,048; loss 1 and dup 1, dup 2,
+# msl 2 or incarnations 2: over 1.3 million each (runs stopped at 40 s). Each maximum lies
+# far beyond what one run can explore in a machine's memory, so a larger value is a typing
+# error, not a wish; the maxima are small integers for the same reason (every value also
+# stays far below 2^31, so JSON and every consumer of it are safe). Times may run past MSL
+# so that the RTO > MSL and TIME-WAIT > 2*MSL cases stay expressible.
+# A new parameter is one row: name = Key(kind, least, greatest) (or allowed=... for words).
 PARAMETERS = {
-    "msl": (_INT, 1),
-    "max_delay": (_INT, 1),
-    "rto": (_INT, 1),
-    "syn_rto": (_INT, 1),
-    "max_retries": (_INT, 0),
-    "window": (_INT, 1),
-    "time_wait": (_INT, 1),
-    "lifetime": (_STR, LIFETIMES),
-    "incarnations": (_INT, 1),
-    "isn": (_STR, ISN_POLICIES),
-    "isn_stride": (_INT, 1),
-    "isn_choices": (_INTLIST, 0),
-    "channel": (_STR, CHANNELS),
-    "client_data": (_INT, 0),
-    "server_data": (_INT, 0),
-    "close": (_STR, CLOSE_POLICIES),
-    "abort": (_BOOL, None),
-    "simultaneous": (_BOOL, None),
+    "msl": Key(_INT, 1, 8),                 # ticks a segment may live in the network
+    "max_delay": Key(_INT, 1, 8),           # ticks an original may be delayed (at most msl, below)
+    "rto": Key(_INT, 1, 32),                # retransmission timeout, ticks (up to 4*max MSL)
+    "syn_rto": Key(_INT, 1, 32),            # the same for SYN and SYN,ACK
+    "max_retries": Key(_INT, 0, 8),
+    "window": Key(_INT, 1, 8),              # octets; the data sent is at most client/server_data
+    "time_wait": Key(_INT, 1, 32),          # ticks (up to 2*2*max MSL)
+    "lifetime": Key(_STR, allowed=LIFETIMES),
+    "incarnations": Key(_INT, 1, 4),
+    "isn": Key(_STR, allowed=ISN_POLICIES),
+    "isn_stride": Key(_INT, 1, 1000),       # sequence numbers between two incarnations' ISNs
+    "isn_choices": Key(_INTLIST, 0, INT_MAX, max_items=8),  # each one more branch per open
+    "channel": Key(_STR, allowed=CHANNELS),
+    "client_data": Key(_INT, 0, 8),         # octets
+    "server_data": Key(_INT, 0, 8),
+    "close": Key(_STR, allowed=CLOSE_POLICIES),
+    "abort": Key(_BOOL),
+    "simultaneous": Key(_BOOL),
 }
-FAULTS = {"loss": (_INT, 0), "dup": (_INT, 0)}
-LIMITS = {"max_states": (_INT, 1), "max_seconds": (_INT, 1)}
+FAULTS = {"loss": Key(_INT, 0, 8), "dup": Key(_INT, 0, 8)}
+LIMITS = {
+    "max_states": Key(_INT, 1, INT_MAX),
+    "max_seconds": Key(_INT, 1, 7 * 24 * 3600),  # a week
+}
+
+
+def bounds(name: str) -> Tuple[Optional[int], Optional[int]]:
+    """(least, greatest) value of an integer parameter, fault budget or limit."""
+    for table in (PARAMETERS, FAULTS, LIMITS):
+        if name in table:
+            return table[name].low, table[name].high
+    raise KeyError(name)
+
+
+def _out_of_bounds(low: int, high: int, value: int) -> Optional[str]:
+    """None when ``low <= value <= high``, else what is wrong."""
+    if value < low:
+        return f"must be at least {low}, got {safe_value(value)}"
+    if value > high:
+        return f"must be at most {high}, got {safe_value(value)}"
+    return None
+
+
+# A run is "certain to be huge" when even an under-estimate of its states is large. The
+# estimate is a product, one factor per parameter, each below the growth measured on this
+# model (rfc9293, msl 1, rto 3, one step of the parameter at a time; FIFO and bag channel):
+#   no data, FIFO: 45 states; bag: 12,376 with one octet each way (FIFO: 134); variants with
+#   fewer rules reached: 1,261 (three_step_close, bag, one octet each way);
+#   msl +1 (rto above 2*msl): x2.3 to x3.6;  loss +1: x3.6 to x13;  dup +1: x8 to x20;
+#   incarnations +1: x2 (FIFO) to x100 (bag);  one more octet of data: x1.4 to x3.8.
+# Parameters that can shrink the space (window, rto, max_retries, a variant) count for nothing.
+HUGE_STATES = 50_000_000  # at tens of thousands of states/s and hundreds of bytes each: hours, GBs
+_BASE_STATES = {"fifo": 40, "bag": 500}  # no data, no faults, msl 1; variants may have fewer
+_GROWTH = (("msl", 1, 2.0), ("loss", 0, 3.0), ("dup", 0, 5.0), ("incarnations", 1, 2.0),
+           ("client_data", 0, 1.3), ("server_data", 0, 1.3))  # (parameter, reference value, factor)
+
+
+def estimate_states(config: TcpConfig) -> float:
+    """A cheap under-estimate of the distinct states of ``config`` (see _GROWTH)."""
+    log = math.log(_BASE_STATES.get(config.channel, min(_BASE_STATES.values())))
+    for name, reference, factor in _GROWTH:
+        log += max(0, getattr(config, name) - reference) * math.log(factor)
+    return math.exp(min(log, 700.0))
 
 
 @dataclass(frozen=True)
@@ -94,39 +214,78 @@ def _check_table(path, table_name, table, schema) -> dict:
         raise SpecError(path, table_name, f"must be a table, got {type(table).__name__}")
     values = {}
     for key, value in table.items():
-        where = f"{table_name}.{key}"
+        where = f"{table_name}.{safe_text(key)}"
         if key not in schema:
             raise SpecError(path, where, f"unknown key; allowed: {', '.join(schema)}")
-        kind, rule = schema[key]
+        rule = schema[key]
+        kind = rule.kind
         if not _type_ok(kind, value):
-            raise SpecError(path, where, f"must be {'an' if kind[0] in 'aeiou' else 'a'} {kind}, got {value!r}")
-        if kind == _STR and rule is not None and value not in rule:
-            raise SpecError(path, where, f"unknown value {value!r}; allowed: {', '.join(rule)}")
-        if kind == _INT and rule is not None and value < rule:
-            raise SpecError(path, where, f"must be at least {rule}, got {value}")
+            raise SpecError(path, where, f"must be {'an' if kind[0] in 'aeiou' else 'a'} {kind}, got {safe_value(value)}")
+        if kind == _STR and value not in rule.allowed:
+            raise SpecError(path, where, f"unknown value {safe_value(value)}; allowed: {', '.join(rule.allowed)}")
+        if kind == _INT:
+            wrong = _out_of_bounds(rule.low, rule.high, value)
+            if wrong:
+                raise SpecError(path, where, wrong)
         if kind == _INTLIST:
             if not value:
                 raise SpecError(path, where, "must not be empty")
-            if any(v < rule for v in value):
-                raise SpecError(path, where, f"every value must be at least {rule}, got {value}")
+            if len(value) > rule.max_items:
+                raise SpecError(path, where, f"may have at most {rule.max_items} values, got {len(value)}")
+            if any(v < rule.low for v in value):
+                raise SpecError(path, where, f"every value must be at least {rule.low}, got {safe_value(value)}")
+            if any(v > rule.high for v in value):
+                raise SpecError(path, where, f"every value must be at most {rule.high}, got {safe_value(value)}")
             value = tuple(value)
         values[key] = value
     return values
 
 
+def _read(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_SPEC_BYTES. Opened without blocking (a FIFO
+    named *.toml must not hang the run) and checked on the open file, not on the name."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SpecError(path, "", f"cannot read the file: {safe_text(why)}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a device, pipe or socket"
+            raise SpecError(path, "", f"is {kind}, not a regular file; a spec is a .toml file")
+        if st.st_size > MAX_SPEC_BYTES:
+            raise SpecError(path, "", f"is {st.st_size:,} bytes; a spec may have at most {MAX_SPEC_BYTES:,} (1 MiB)")
+        chunks, size = [], 0
+        while size <= MAX_SPEC_BYTES:
+            chunk = os.read(fd, MAX_SPEC_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_SPEC_BYTES:  # it grew while being read
+            raise SpecError(path, "", f"has more than {MAX_SPEC_BYTES:,} bytes (1 MiB), the most a spec may have")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise SpecError(path, "", f"cannot read the file: {safe_text(exc.strerror or exc)}") from None
+    finally:
+        os.close(fd)
+
+
 def load(path) -> Spec:
     """Read and check one spec file."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(path, "", f"cannot read the file: {exc.strerror or exc}") from None
+    raw = _read(path)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise SpecError(path, "", "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(path, "", f"malformed TOML: {exc}") from None
+        raise SpecError(path, "", f"malformed TOML: {safe_text(exc, 200)}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise SpecError(path, "", "malformed TOML: arrays or tables nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 decimal digits
+        raise SpecError(path, "", f"malformed TOML: {safe_text(exc, 200)}") from None
     return from_dict(data, path)
 
 
@@ -137,19 +296,19 @@ def from_dict(data: dict, path=Path("<dict>")) -> Spec:
         raise SpecError(path, "", f"must be a table (dict), got {type(data).__name__}")
     for key in data:
         if key not in TOP_KEYS:
-            raise SpecError(path, key, f"unknown key; allowed: {', '.join(TOP_KEYS)}")
+            raise SpecError(path, safe_text(key), f"unknown key; allowed: {', '.join(TOP_KEYS)}")
     variant = data.get("variant", "rfc9293")
     if not isinstance(variant, str) or variant not in VARIANTS:
-        raise SpecError(path, "variant", f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
+        raise SpecError(path, "variant", f"unknown variant {safe_value(variant)}; allowed: {', '.join(VARIANTS)}")
     switches = data.get("switches", [])
     if not isinstance(switches, list) or not all(isinstance(x, str) for x in switches):
         raise SpecError(path, "switches", f"must be a list of switch names; allowed: {', '.join(SWITCHES)}")
     for name in switches:
         if name not in SWITCHES:
-            raise SpecError(path, "switches", f"unknown switch {name!r}; allowed: {', '.join(SWITCHES)}")
+            raise SpecError(path, "switches", f"unknown switch {safe_value(name)}; allowed: {', '.join(SWITCHES)}")
     description = data.get("description", "")
     if not isinstance(description, str):
-        raise SpecError(path, "description", f"must be a string, got {description!r}")
+        raise SpecError(path, "description", f"must be a string, got {safe_value(description)}")
 
     params = _check_table(path, "parameters", data.get("parameters", {}), PARAMETERS)
     faults = _check_table(path, "faults", data.get("faults", {}), FAULTS)
@@ -162,17 +321,17 @@ def from_dict(data: dict, path=Path("<dict>")) -> Spec:
         raise SpecError(path, "expect", "must be a non-empty table of property = \"holds\" | \"violated\"")
     for name, verdict in expect.items():
         if name not in CATALOGUE:
-            raise SpecError(path, f"expect.{name}", f"unknown property; allowed: {', '.join(CATALOGUE)}")
-        if verdict not in EXPECTED:
-            raise SpecError(path, f"expect.{name}", f"must be \"holds\" or \"violated\", got {verdict!r}")
+            raise SpecError(path, f"expect.{safe_text(name)}", f"unknown property; allowed: {', '.join(CATALOGUE)}")
+        if not isinstance(verdict, str) or verdict not in EXPECTED:
+            raise SpecError(path, f"expect.{name}", f"must be \"holds\" or \"violated\", got {safe_value(verdict)}")
     explain = data.get("explain", {})
     if not isinstance(explain, dict):
         raise SpecError(path, "explain", "must be a table of property = \"text\"")
     for name, text in explain.items():
         if name not in expect:
-            raise SpecError(path, f"explain.{name}", f"explains a property the spec does not check; checked: {', '.join(expect)}")
+            raise SpecError(path, f"explain.{safe_text(name)}", f"explains a property the spec does not check; checked: {', '.join(expect)}")
         if not isinstance(text, str):
-            raise SpecError(path, f"explain.{name}", f"must be a string, got {text!r}")
+            raise SpecError(path, f"explain.{name}", f"must be a string, got {safe_value(text)}")
 
     # Cross-field consistency, stated in the spec's own terms.
     msl = params.get("msl", TcpConfig.msl)
@@ -183,8 +342,10 @@ def from_dict(data: dict, path=Path("<dict>")) -> Spec:
 
     try:
         config = TcpConfig(variant=variant, switches=tuple(switches), **params, **faults)
+    except SpecError:
+        raise
     except TcpModelError as exc:  # contradictory switches and parameters, said by the model
-        raise SpecError(path, "switches" if switches else "variant", str(exc)) from None
+        raise SpecError(path, "switches" if switches else "variant", safe_text(exc, 200)) from None
     return Spec(
         path=path,
         name=path.stem,
@@ -222,13 +383,19 @@ def collect(paths) -> List[Path]:
     """Spec files named on the command line: files as given, folders by their *.toml, sorted."""
     found = []
     for p in paths:
+        if str(p) == "":  # Path("") would be the current folder
+            raise SpecError("''", "", "an empty file name; give a spec file or a folder")
         p = Path(p)
-        if p.is_dir():
-            found.extend(sorted(p.glob("*.toml")))
-        elif p.exists():
-            found.append(p)
-        else:
-            raise SpecError(p, "", "no such file or folder")
+        try:
+            if p.is_dir():
+                found.extend(sorted(p.glob("*.toml")))
+            elif p.exists():
+                found.append(p)
+            else:
+                raise SpecError(p, "", "no such file or folder")
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a folder not readable
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise SpecError(p, "", f"cannot read: {safe_text(why)}") from None
     if not found:
         raise SpecError(", ".join(str(p) for p in paths), "", "holds no *.toml spec")
     return found

@@ -29,7 +29,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from .engine import UNKNOWN, VIOLATED
 from .errors import TcpModelError
 from .run import check_property_names, run_spec
-from .spec import Spec
+from .spec import Spec, bounds, safe_value
 from .tcp import TcpConfig
 from .tcp.config import CHANNELS, LIFETIMES
 
@@ -37,12 +37,13 @@ DEFAULT_MAX_SECONDS = 60.0
 
 # axis name -> (TcpConfig field, smallest allowed value or None for a list axis, frontier direction)
 #   "smallest": the smallest value that breaks a property; "largest": the largest one.
+#   The allowed values are those of spec files (spec.bounds: one table for both).
 AXES = {
-    "loss": ("loss", 0, "smallest"),
-    "dup": ("dup", 0, "smallest"),
-    "time_wait": ("time_wait", 1, "largest"),
-    "retries": ("max_retries", 0, "smallest"),
-    "rto": ("rto", 1, "largest"),
+    "loss": ("loss", bounds("loss")[0], "smallest"),
+    "dup": ("dup", bounds("dup")[0], "smallest"),
+    "time_wait": ("time_wait", bounds("time_wait")[0], "largest"),
+    "retries": ("max_retries", bounds("max_retries")[0], "smallest"),
+    "rto": ("rto", bounds("rto")[0], "largest"),
     "channel": ("channel", None, None),
     "lifetime": ("lifetime", None, None),
 }
@@ -51,7 +52,7 @@ _CHOICES = {"channel": CHANNELS, "lifetime": LIFETIMES}
 AXIS_ORDER = tuple(AXES)
 
 
-_RANGE = re.compile(r"^\s*(-?\d+)\s*(?:\.\.\s*(-?\d+)\s*)?$")
+_RANGE = re.compile(r"^\s*(-?\d{1,12})\s*(?:\.\.\s*(-?\d{1,12})\s*)?$")
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,13 @@ class Axis:
         if minimum is None:
             for v in values:
                 if v not in _CHOICES[self.name]:
-                    raise TcpModelError(f"unknown {self.name} {v!r} for --{self.name}; allowed: {', '.join(_CHOICES[self.name])}")
+                    raise TcpModelError(f"unknown {self.name} {safe_value(v)} for --{self.name}; allowed: {', '.join(_CHOICES[self.name])}")
         else:
+            maximum = bounds(AXES[self.name][0])[1]
             for v in values:
-                if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-                    raise TcpModelError(f"{self.name} values must be integers of at least {minimum}, got {v!r}")
+                if not isinstance(v, int) or isinstance(v, bool) or not minimum <= v <= maximum:
+                    raise TcpModelError(f"{self.name} values must be integers of at least {minimum} and at most {maximum}, "
+                                       f"got {safe_value(v)}")
         object.__setattr__(self, "values", values)
 
     @property
@@ -98,6 +101,9 @@ class Axis:
     def range(cls, name: str, low: int, high: int) -> "Axis":
         if high < low:
             raise TcpModelError(f"empty range for {name}: {low}..{high} (write the smaller value first)")
+        if name in AXES and AXES[name][1] is not None:  # check the ends before building the range
+            for end in (low, high):
+                cls(name, (end,))
         return cls(name, tuple(range(low, high + 1)))
 
     @classmethod
@@ -108,11 +114,11 @@ class Axis:
         if AXES[name][1] is None:
             values = tuple(v.strip() for v in text.split(","))
             if any(not v for v in values):
-                raise TcpModelError(f"bad --{name} {text!r}: write a comma-separated list such as bag,fifo")
+                raise TcpModelError(f"bad --{name} {safe_value(text)}: write a comma-separated list such as bag,fifo")
             return cls(name, values)
         m = _RANGE.match(text)
         if not m:
-            raise TcpModelError(f"bad --{name.replace('_', '-')} {text!r}: write an inclusive range A..B such as 0..2, or one value")
+            raise TcpModelError(f"bad --{name.replace('_', '-')} {safe_value(text)}: write an inclusive range A..B such as 0..2, or one value")
         low = int(m.group(1))
         high = int(m.group(2)) if m.group(2) is not None else low
         return cls.range(name, low, high)

@@ -1,8 +1,8 @@
 """The command line through its real entry points: ``python -m tcpmodel`` and the
 ``tcpmodel`` console script, run as subprocesses.
 
-Exit codes: 0 every verdict as expected, 1 some verdict not as expected, 2 bad spec or usage.
-A bad spec is one line on stderr naming the file and the key, never a traceback, and nothing
+Exit codes: 0 every verdict as expected, 1 some decided verdict not as expected, 2 bad spec or
+usage, 3 incomplete (tests/test_robust_runs.py). A bad spec is one line on stderr naming the file and the key, never a traceback, and nothing
 is written. The runs are started together (two cores) by a module fixture.
 """
 
@@ -165,7 +165,7 @@ def test_help():
 def test_check_help():
     proc = run("check", "--help")
     assert proc.returncode == 0
-    for option in ("--json", "--out", "--no-write", "--max-states", "--max-seconds"):
+    for option in ("--json", "--out", "--no-write", "--max-states", "--max-seconds", "--max-memory"):
         assert option in proc.stdout
 
 

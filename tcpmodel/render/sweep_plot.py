@@ -21,14 +21,13 @@ import csv
 import html
 import io
 import itertools
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
 from ..sweep import SweepResult
+from .outputs import clean_leftovers, make_staging, slug, swap_in
 
 COLOURS = {"holds": "#2e9d49", "violated": "#d7302c", "unknown": "#9a9a9a"}
 AXIS_LABELS = {
@@ -326,18 +325,6 @@ def write_plot(result: SweepResult, svg_path: Path, png_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ files
-def _replace(src: Path, dst: Path) -> None:
-    if dst.exists():
-        old = dst.with_name(dst.name + ".old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(dst, old)
-        os.replace(src, dst)
-        shutil.rmtree(old)
-    else:
-        os.replace(src, dst)
-
-
 def write_sweep(out_dir, result: SweepResult, plot: Optional[bool] = None) -> SweepWritten:
     """Write the sweep under ``out_dir/sweep/<spec name>/``; returns the folder and files.
 
@@ -353,9 +340,9 @@ def write_sweep(out_dir, result: SweepResult, plot: Optional[bool] = None) -> Sw
             notes.append("matplotlib is not installed: no sweep.svg/sweep.png (pip install matplotlib)")
     parent = Path(out_dir) / "sweep"
     parent.mkdir(parents=True, exist_ok=True)
-    folder = parent / result.spec_name
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=parent))
-    os.chmod(staging, 0o755)  # mkdtemp makes it private; it becomes the output folder
+    folder = parent / slug(result.spec_name)  # a safe folder name, never "..", as for check
+    clean_leftovers(parent)
+    staging = make_staging(parent)
     names = ["sweep.csv", "frontiers.csv", "sweep.md", "index.html"]
     try:
         (staging / "sweep.csv").write_text(_csv_points(result), encoding="utf-8", newline="")
@@ -365,7 +352,7 @@ def write_sweep(out_dir, result: SweepResult, plot: Optional[bool] = None) -> Sw
         if plot:
             write_plot(result, staging / "sweep.svg", staging / "sweep.png")
             names += ["sweep.svg", "sweep.png"]
-        _replace(staging, folder)
+        swap_in(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return SweepWritten(folder, [folder / n for n in names], notes)
