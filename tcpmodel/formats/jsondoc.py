@@ -64,7 +64,9 @@ def trace_data(model, trace, is_witness: bool) -> dict:
 
 def config_data(config) -> dict:
     d = asdict(config)
-    d.pop("switches", None)  # derived from the variant
+    d.pop("rules", None)  # derived from the variant and its switches
+    d["switches"] = list(config.switches)  # the extra switches, as the spec names them
+    d["active_switches"] = sorted(config.active_switches)
     return d
 
 
