@@ -64,9 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--max-states", type=int, metavar="N", help="limit per point in distinct states")
 
     d = sub.add_parser("diagram", help="write the documentation diagrams (state diagrams, canonical ladders) to OUT/docs",
-                       description="Run the reference specs (rfc9293.toml, rfc9293_simultaneous.toml) and write the "
-                                   "client's and server's state diagrams and ladders of the canonical witnesses "
-                                   "(three-way handshake, four-step close, simultaneous open and close, TIME-WAIT).")
+                       description="Check the canonical specs (canonical_*.toml: in-order network, a fault only where "
+                                   "it is the point) and draw their canonical runs, every segment taking one tick "
+                                   "(three-way handshake, four-step close with TIME-WAIT, simultaneous open and close, "
+                                   "the lost last ACK), and the state diagrams laid out like RFC 9293 Figure 5.")
     d.add_argument("--specs", default="specs", metavar="DIR", help="folder with the reference specs (default: specs)")
     d.add_argument("--out", default="out", metavar="DIR", help="output folder; diagrams go to DIR/docs (default: out)")
     return parser
@@ -231,19 +232,19 @@ def cmd_sweep(args) -> int:
     return EXIT_OK
 
 
-DOC_SPECS = ("rfc9293.toml", "rfc9293_simultaneous.toml")
+DOC_SPECS = ("canonical_fifo.toml", "canonical_simultaneous.toml", "canonical_lost_ack.toml")
 
 
 def cmd_diagram(args) -> int:
     from pathlib import Path
 
-    from .render import write_docs
+    from .render.canonical import write_canonical_docs
     from .run import run_spec
     from .spec import load_all
 
     specs = load_all([str(Path(args.specs) / name) for name in DOC_SPECS])
     runs = [run_spec(spec, keep_graph=True) for spec in specs]
-    written = write_docs(Path(args.out) / "docs", runs)
+    written = write_canonical_docs(Path(args.out) / "docs", runs)
     for line in written.notes:
         print(line)
     print(f"diagrams written under {written.root}/ (open {written.index})")

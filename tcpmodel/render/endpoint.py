@@ -261,7 +261,7 @@ def endpoint_diagram(counts: Counter, side, title: str = "", show_counts: bool =
     g = graphviz.Digraph(f"{name}_states")
     g.attr(layout="neato", inputscale="72", splines="true", overlap="true", fontname="Helvetica",
            fontsize="14", labelloc="t", sep="+4", esep="+2",
-           label=dot_text(title or f"{name}: TCP states reached (laid out like RFC 9293 Figure 5)"))
+           label=dot_text(*(title or f"{name}: TCP states reached (laid out like RFC 9293 Figure 5)").split("\n")))
     g.attr("node", fontname="Helvetica", fontsize="13", shape="box", style="rounded", width="1.5", height="0.45")
     g.attr("edge", fontname="Helvetica", fontsize="12", arrowsize="0.8")
     reached = {f for f, _, _, _ in counts} | {t for _, _, t, _ in counts}
@@ -288,5 +288,5 @@ def endpoint_diagram(counts: Counter, side, title: str = "", show_counts: bool =
             lines = lines + ["(never exercised)"]
         elif kind == "beyond":
             attrs = {"color": BLUE, "fontcolor": BLUE}
-        g.edge(_node(f), _node(t, to=True, frm=f), label=dot_text(*lines), **attrs)
+        g.edge(_node(f), _node(t, to=True, frm=f), xlabel=dot_text(*lines), **attrs)
     return g
