@@ -234,7 +234,7 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
         g.node(f"tick{k}", dot_text(f"t={k}"), pos=_pos(X_TICK, top), fontcolor=GREY)
         if k:
             g.node(f"t{lay.tick_step[k - 1]}", dot_text(str(lay.tick_step[k - 1])), pos=_pos(X_STEP, top),
-                   fontcolor=BLUE if lay.tick_step[k - 1] in cycle else "#bbbbbb", fontsize="10")
+                   fontcolor=BLUE if lay.tick_step[k - 1] in cycle else "#bbbbbb")
             point(f"rule{k}a", X_TICK + 18, top)
             point(f"rule{k}b", X_S + NOTE_W, top)
             g.edge(f"rule{k}a", f"rule{k}b", arrowhead="none", style="dotted", color="#cccccc")
