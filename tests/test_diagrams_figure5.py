@@ -100,22 +100,23 @@ def test_labels_and_the_counts_flag(shipped_graphs):
     assert not any(ev.startswith("rcv FIN") and t == FIN_WAIT_2 for f, ev, t in events)
     with_counts = endpoint_diagram(client, 0).source
     without = endpoint_diagram(client, 0, show_counts=False).source
-    assert re.search(r'st4 -> st5 \[label="CLOSE / snd FIN \(\d[\d,]*\)"', with_counts)
-    assert 'st4 -> st5 [label="CLOSE / snd FIN"' in without
+    assert re.search(r'st4 -> st5 \[xlabel="CLOSE / snd FIN \(\d[\d,]*\)"', with_counts)
+    assert 'st4 -> st5 [xlabel="CLOSE / snd FIN"' in without
     assert not re.search(r"\(\d[\d,]*\)", without)
     # laid out like Figure 5: fixed positions, two CLOSED boxes, TIME-WAIT into the lower one
     assert "layout=neato" in without and 'st0 [label=CLOSED pos="400,840!"' in without
-    assert re.search(r'st10 -> closed_end \[label="timeout=2MSL / delete TCB"', without)
+    assert 'st10 -> closed_end [xlabel="timeout=2MSL / delete TCB"' in without
     # never exercised Figure 5 edges are dashed grey; edges beyond the figure are blue
-    assert re.search(r'st1 -> st0 \[label="CLOSE / delete TCB\\n\(never exercised\)" color="#999999"', without)
-    assert re.search(r'st10 -> closed_end \[label="rcv RST / x" color="#2e86c1"', without)
+    assert ('st1 -> st0 [color="#999999" fontcolor="#999999" style=dashed xlabel="CLOSE / delete TCB\\n'
+            '(never exercised)"') in without
+    assert 'st10 -> closed_end [color="#2e86c1" fontcolor="#2e86c1" xlabel="rcv RST / x"]' in without
 
 
 def test_combined_diagram_of_both_endpoints(shipped_graphs):
     graph = shipped_graphs["rfc9293_simultaneous"]
     both = merge([project(graph, 0), project(graph, 1)])
     src = endpoint_diagram(both, None, "TCP", show_counts=False).source
-    for edge in ('st1 -> st3 [label="rcv SYN / snd SYN,ACK"', 'st2 -> st3 [label="rcv SYN / snd SYN,ACK"',
-                 'st5 -> st8 [label="rcv FIN / snd ACK"', 'st8 -> st10 [label="rcv ACK of FIN / x"',
-                 'st9 -> closed_end [label="rcv ACK of FIN / x"'):
+    for edge in ('st1 -> st3 [xlabel="rcv SYN / snd SYN,ACK"]', 'st2 -> st3 [xlabel="rcv SYN / snd SYN,ACK"]',
+                 'st5 -> st8 [xlabel="rcv FIN / snd ACK"]', 'st8 -> st10 [xlabel="rcv ACK of FIN / x"]',
+                 'st9 -> closed_end [xlabel="rcv ACK of FIN / x"]'):
         assert edge in src, edge

@@ -22,6 +22,9 @@ SPECS = ROOT / "specs"
 
 # spec -> (distinct states, transitions, depth)
 COUNTS = {
+    "canonical_fifo": (192, 360, 19),
+    "canonical_lost_ack": (7387, 20766, 29),
+    "canonical_simultaneous": (4406, 9347, 24),
     "no_retransmit": (232, 509, 20),
     "no_time_wait": (1224, 2571, 23),
     "rfc1337": (10506, 37457, 25),
@@ -44,6 +47,11 @@ ALL_SAFE_AND_LIVE = {
 # spec -> {property: verdict}, in the spec's order. The checker is the judge; these are the
 # verdicts it gives today, and each must also equal the spec's own [expect] table.
 VERDICTS = {
+    "canonical_fifo": {"no_bogus_open": H, "close_delivers_all": H, "graceful_end": H, "eventual_close": H,
+                       "three_way_handshake": H, "four_step_close": H, "time_wait_completed": H},
+    "canonical_lost_ack": {"eventual_close": H, "time_wait_completed": H},
+    "canonical_simultaneous": {"no_bogus_open": H, "graceful_end": H, "eventual_close": H,
+                               "simultaneous_open": H, "simultaneous_close": H, "time_wait_completed": H},
     "no_retransmit": {"eventual_close": V, "no_deadlock": V},
     "no_time_wait": {"graceful_end": V, "time_wait_completed": V},
     "rfc1337": dict(ALL_SAFE_AND_LIVE),
