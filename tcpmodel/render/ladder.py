@@ -340,11 +340,13 @@ def _arrows(g, trace, lay, w, highlight, n):
     """Straight arrows for the segments, each label placed along its arrow clear of the others."""
     placed: List[Tuple[float, float, float, float]] = []
 
-    def free(box):
+    def overlap(box) -> float:
+        """How much ``box`` covers the labels placed so far (a lifeline counts as covered)."""
         x1, y1, x2, y2 = box
-        if x1 < X_C + 4 or x2 > X_S - 4:  # keep clear of the lifelines
-            return False
-        return all(x2 < a1 or x1 > a2 or y2 < b1 or y1 > b2 for a1, b1, a2, b2 in placed)
+        if x1 < X_C + 4 or x2 > X_S - 4:
+            return float("inf")
+        return sum(max(0.0, min(x2, a2) - max(x1, a1)) * max(0.0, min(y2, b2) - max(y1, b1))
+                   for a1, b1, a2, b2 in placed)
 
     for k, f in enumerate(follow_segments(trace)):
         x0 = X_C if f.src.startswith("c") else X_S if f.src.startswith("s") else X_MID
@@ -375,11 +377,16 @@ def _arrows(g, trace, lay, w, highlight, n):
         g.edge(f.src, dst, color=color, **attrs)
         lines = _segment_lines(f, w)
         wd, ht = _width(lines), LINE_H * len(lines) + 2
-        for frac in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.5):  # the middle if nothing is free
+        best = None
+        for frac in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88):  # the middle first, then the clearest
             cx, cy = x0 + (x1 - x0) * frac, y0 + (y1 - y0) * frac
             box = (cx - wd / 2, cy - ht / 2, cx + wd / 2, cy + ht / 2)
-            if free(box):
+            cost = overlap(box)
+            if best is None or cost < best[0]:
+                best = (cost, cx, cy, box)
+            if cost == 0:
                 break
+        _, cx, cy, box = best
         placed.append(box)
         g.node(f"lab{k}", dot_text(*lines), pos=_pos(cx, cy), shape="box", style="filled", color="white",
                fillcolor="white", fontcolor=color, margin="0.02,0.0", height="0.1", width="0.1")
