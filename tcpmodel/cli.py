@@ -168,9 +168,11 @@ def cmd_check(args) -> int:
 def cmd_explain(args) -> int:
     from .explain import explain
 
+    from .tcp.text import display_width
+
     lesson = explain(args.topic, args.lang)
     print(lesson.title)
-    print("=" * len(lesson.title))
+    print("=" * display_width(lesson.title))  # a CJK character takes two columns
     for paragraph in lesson.paragraphs:
         print(f"\n{paragraph}")
     labels = {"en": ("variant", "real protocol (RFC 9293)"), "zh": ("变体", "真实协议 (RFC 9293)")}[args.lang]

@@ -28,6 +28,7 @@ from typing import Dict, List, Optional, Tuple
 import graphviz
 
 from ..tcp.tcb import ACK, C2S, CLIENT, S2C, SERVER, STATE_NAMES, TIME_WAIT, format_flags
+from ..tcp.text import words
 from .common import BLUE, GREEN, GREY, ORANGE, RED, actor, dot_text, is_stale, new_in_channel
 
 PURPLE = "#6c3483"
@@ -42,19 +43,19 @@ WORDS = {
         "dup": "dup", "rexmt": "rexmt", "old incarnation": "old incarnation", "lost": "lost",
         "in flight": "in flight", "violation": "violation", "witness": "witness",
         "cycle": "cycle repeats", "back to": "back to step {step}",
-        "2msl": "2MSL = {n} ticks", "tw timer": "timer {n} ticks", "restarted": "restarted",
-        "data": "data",
+        "2msl": "2MSL = {n} ticks", "tw timer": "timer {n} ticks", "tw": "TIME-WAIT",
+        "tw restarted": "TIME-WAIT (restarted)", "data": "data", "notes": "({})", "note_sep": ", ",
     },
     "zh": {
-        "client": "客户端", "server": "服务器", "tick": "时刻", "step": "步",
+        "client": "客户端", "server": "服务器", "tick": "时间", "step": "步",
         "active OPEN": "主动打开，ISS={iss}", "passive OPEN": "被动打开",
-        "SEND": "写入数据", "CLOSE": "关闭", "ABORT": "中止",
+        "SEND": "应用写入数据", "CLOSE": "应用关闭连接", "ABORT": "应用中止连接",
         "retransmission": "重传超时", "time-wait": "TIME-WAIT 超时",
-        "dup": "重复", "rexmt": "重传", "old incarnation": "旧连接实例", "lost": "丢失",
+        "dup": "重复报文段", "rexmt": "重传", "old incarnation": "旧连接实例", "lost": "丢失",
         "in flight": "仍在途中", "violation": "违反", "witness": "示例",
-        "cycle": "循环往复", "back to": "回到第 {step} 步",
-        "2msl": "2MSL = {n} 个时刻", "tw timer": "计时 {n} 个时刻", "restarted": "重新计时",
-        "data": "数据",
+        "cycle": "此后循环往复", "back to": "回到第 {step} 步",
+        "2msl": "2MSL = {n} 个时间单位", "tw timer": "计时 {n} 个时间单位", "tw": "TIME-WAIT",
+        "tw restarted": "TIME-WAIT（重新计时）", "data": "数据", "notes": "（{}）", "note_sep": "，",
     },
 }
 
@@ -150,7 +151,7 @@ def _segment_lines(f: Flight, w) -> List[str]:
         notes.append(w["in flight"])
     lines = list(segment_text(f.seg, w))
     if notes:
-        lines.append(f"({', '.join(notes)})")
+        lines.append(w["notes"].format(w["note_sep"].join(notes)))
     return lines
 
 
@@ -198,6 +199,7 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
     """The ladder diagram of ``trace``. ``outcome`` is ``violation`` (last step in red),
     ``witness`` (last step in green) or ``none``. ``msl``, when given, lets the TIME-WAIT
     bracket say whether its timer is 2MSL."""
+    words(lang)  # one message for an unknown language, the same as the step texts
     w = WORDS[lang]
     n = len(trace)
     lay = _Layout(trace)
@@ -328,7 +330,7 @@ def _brackets(g, trace, lay, w, msl):
             for u, v in (("a", "b"), ("b", "c"), ("c", "d")):
                 g.edge(f"tw{name}{k}{u}", f"tw{name}{k}{v}", arrowhead="none", color=PURPLE, penwidth="2")
             text = (w["2msl"] if msl and length == 2 * msl else w["tw timer"]).format(n=length)
-            lines = [f"TIME-WAIT ({w['restarted']})" if again else "TIME-WAIT", text]
+            lines = [w["tw restarted"] if again else w["tw"], text]
             cx = bx - 6 - NOTE_W / 2 if side == CLIENT else bx + 6 + NOTE_W / 2
             just = "\\r" if side == CLIENT else "\\l"
             g.node(f"tw{name}{k}", graphviz.nohtml("".join(line + just for line in lines)),
