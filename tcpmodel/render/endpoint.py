@@ -232,7 +232,7 @@ def coverage_markdown(coverage: Iterable[Coverage]) -> str:
 # Positions (points) of the boxes as in Figure 5: CLOSED at the top, LISTEN under it, SYN-RCVD
 # and SYN-SENT left and right, ESTAB in the middle, the closing states below, TIME-WAIT and a
 # second CLOSED at the bottom.
-_COL = (80, 400, 720)
+_COL = (60, 345, 630)
 _ROW = (840, 700, 550, 410, 270, 135, 0)
 _POS = {
     CLOSED: (_COL[1], _ROW[0]), LISTEN: (_COL[1], _ROW[1]),
@@ -262,8 +262,8 @@ def endpoint_diagram(counts: Counter, side, title: str = "", show_counts: bool =
     g.attr(layout="neato", inputscale="72", splines="true", overlap="true", fontname="Helvetica",
            fontsize="14", labelloc="t", sep="+4", esep="+2",
            label=dot_text(*(title or f"{name}: TCP states reached (laid out like RFC 9293 Figure 5)").split("\n")))
-    g.attr("node", fontname="Helvetica", fontsize="13", shape="box", style="rounded", width="1.5", height="0.45")
-    g.attr("edge", fontname="Helvetica", fontsize="12", arrowsize="0.8")
+    g.attr("node", fontname="Helvetica", fontsize="14", shape="box", style="rounded", width="1.5", height="0.45")
+    g.attr("edge", fontname="Helvetica", fontsize="13", arrowsize="0.8")
     reached = {f for f, _, _, _ in counts} | {t for _, _, t, _ in counts}
     for st, (x, y) in _POS.items():
         attrs = {} if st in reached else {"color": GREY, "fontcolor": GREY, "style": "rounded,dashed"}
