@@ -104,7 +104,7 @@ def test_labels_and_the_counts_flag(shipped_graphs):
     assert 'st4 -> st5 [xlabel="CLOSE / snd FIN"' in without
     assert not re.search(r"\(\d[\d,]*\)", without)
     # laid out like Figure 5: fixed positions, two CLOSED boxes, TIME-WAIT into the lower one
-    assert "layout=neato" in without and 'st0 [label=CLOSED pos="400,840!"' in without
+    assert "layout=neato" in without and 'st0 [label=CLOSED pos="345,840!"' in without
     assert 'st10 -> closed_end [xlabel="timeout=2MSL / delete TCB"' in without
     # never exercised Figure 5 edges are dashed grey; edges beyond the figure are blue
     assert ('st1 -> st0 [color="#999999" fontcolor="#999999" style=dashed xlabel="CLOSE / delete TCB\\n'
