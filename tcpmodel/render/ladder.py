@@ -182,6 +182,8 @@ class _Layout:
             top += max(MIN_BAND, len(band) * ROW + 16)
         self.bottom = top
         self.end = top + 10
+        if trace.states[-1][2] or trace.states[-1][3]:
+            self.end += 40  # room for the segments still in flight, and their labels
 
     def of(self, rank: int) -> float:
         """y of a step; a tick (no row) is at the top of the band it opens."""
@@ -340,7 +342,10 @@ def _brackets(g, trace, lay, w, msl):
 
 def _arrows(g, trace, lay, w, highlight, n):
     """Straight arrows for the segments, each label placed along its arrow clear of the others."""
-    placed: List[Tuple[float, float, float, float]] = []
+    # the network's marks (a loss's cross, a duplication's ellipse) stay visible
+    placed: List[Tuple[float, float, float, float]] = [
+        (X_MID - 18, lay.y[i + 1] - 10, X_MID + 18, lay.y[i + 1] + 10)
+        for i, a in enumerate(trace.actions) if a[0] in ("lose", "dup")]
 
     def overlap(box) -> float:
         """How much ``box`` covers the labels placed so far (a lifeline counts as covered)."""
@@ -350,6 +355,7 @@ def _arrows(g, trace, lay, w, highlight, n):
         return sum(max(0.0, min(x2, a2) - max(x1, a1)) * max(0.0, min(y2, b2) - max(y1, b1))
                    for a1, b1, a2, b2 in placed)
 
+    waiting = [0, 0]  # segments still in flight so far, per direction: each ends at its own point
     for k, f in enumerate(follow_segments(trace)):
         x0 = X_C if f.src.startswith("c") else X_S if f.src.startswith("s") else X_MID
         y0 = lay.of(f.sent_step)
@@ -359,7 +365,9 @@ def _arrows(g, trace, lay, w, highlight, n):
         elif f.end == "lose":
             x1, y1 = X_MID, lay.of(f.end_step)
         else:
-            x1, y1 = X_MID + (40 if toward_server else -40), lay.end
+            spread = 30 + 50 * waiting[f.direction]
+            waiting[f.direction] += 1
+            x1, y1 = X_MID + (spread if toward_server else -spread), lay.end
         dst = f.dst
         if not f.end:
             dst = f"f{k}"
@@ -380,7 +388,9 @@ def _arrows(g, trace, lay, w, highlight, n):
         lines = _segment_lines(f, w)
         wd, ht = _width(lines), LINE_H * len(lines) + 2
         best = None
-        for frac in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88):  # the middle first, then the clearest
+        # the middle first, then the clearest; a segment still in flight near its loose end
+        fracs = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88) if f.end else (0.85, 0.7, 0.55, 0.4, 0.25)
+        for frac in fracs:
             cx, cy = x0 + (x1 - x0) * frac, y0 + (y1 - y0) * frac
             box = (cx - wd / 2, cy - ht / 2, cx + wd / 2, cy + ht / 2)
             cost = overlap(box)
