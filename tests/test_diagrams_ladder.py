@@ -181,6 +181,11 @@ def test_canonical_docs_rendered_readable(tmp_path, canonical):
         " 22. client: TIME-WAIT timeout → CLOSED"
     index = (root / "index.html").read_text(encoding="utf-8")
     assert index.count("<svg") == len(CANONICAL) + 3
+    # byte for byte the same when written again
+    write_canonical_docs(tmp_path / "again", canonical)
+    for p in sorted(root.iterdir()):
+        if p.suffix in (".dot", ".svg", ".txt", ".html"):
+            assert p.read_bytes() == (tmp_path / "again" / p.name).read_bytes(), p.name
 
 
 def test_cli_diagram(tmp_path, capsys):
