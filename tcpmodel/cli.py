@@ -168,16 +168,16 @@ def cmd_check(args) -> int:
 def cmd_explain(args) -> int:
     from .explain import explain
 
-    from .tcp.text import display_width
+    from .tcp.text import display_width, words
 
+    w = words(args.lang)
     lesson = explain(args.topic, args.lang)
     print(lesson.title)
     print("=" * display_width(lesson.title))  # a CJK character takes two columns
     for paragraph in lesson.paragraphs:
         print(f"\n{paragraph}")
-    labels = {"en": ("variant", "real protocol (RFC 9293)"), "zh": ("变体", "真实协议 (RFC 9293)")}[args.lang]
-    for label, steps in zip(labels, (lesson.variant_steps, lesson.real_steps)):
-        print(f"\n{label}:")
+    for label, steps in zip((w["variant"], w["real protocol"]), (lesson.variant_steps, lesson.real_steps)):
+        print(f"\n{label}{w['colon'].rstrip()}")
         for i, step in enumerate(steps, 1):
             mark = "  <--" if i == lesson.parting_step else ""
             print(f"  {i:>3}. {step}{mark}")
@@ -187,7 +187,7 @@ def cmd_explain(args) -> int:
         written = write_lesson(args.out, lesson)
         for line in written.notes:
             print(line)
-        print(f"\nwritten: {written.index}")
+        print(f"\n{w['written']}{w['colon']}{written.index}")
     return EXIT_OK
 
 

@@ -27,6 +27,7 @@ _WORDS = {
         "OPEN active": "OPEN (active), ISS={iss}", "OPEN passive": "OPEN (passive)",
         "SEND": "SEND", "CLOSE": "CLOSE", "ABORT": "ABORT",
         "no change": "(no change)", "sep": ", ", "colon": ": ", "seg_sep": "; ",
+        "variant": "variant", "real protocol": "real protocol (RFC 9293)", "written": "written",
     },
     "zh": {
         "client": "客户端", "server": "服务器", "network": "网络",
@@ -39,6 +40,7 @@ _WORDS = {
         "OPEN active": "主动打开（OPEN），ISS={iss}", "OPEN passive": "被动打开（OPEN）",
         "SEND": "应用写入数据（SEND）", "CLOSE": "应用关闭连接（CLOSE）", "ABORT": "应用中止连接（ABORT）",
         "no change": "状态不变", "sep": "，", "colon": "：", "seg_sep": "；",
+        "variant": "变体", "real protocol": "真实协议（RFC 9293）", "written": "已写入",
     },
 }
 
