@@ -100,6 +100,10 @@ def test_display_width_and_the_explain_underline(capsys):
     from tcpmodel.cli import main
 
     assert main(["explain", "close", "--lang", "zh", "--no-write"]) == 0
-    title, underline = capsys.readouterr().out.splitlines()[:2]
+    lines = capsys.readouterr().out.splitlines()
+    title, underline = lines[:2]
     assert re.search(f"[{CJK}]", title)
     assert underline == "=" * display_width(title) and len(underline) > len(title)
+    assert "变体：" in lines and "真实协议（RFC 9293）：" in lines
+    steps = [x for x in lines if re.match(r"^ +\d+\. ", x)]
+    assert steps and all(problems(x.split(". ", 1)[1].replace("  <--", "")) == [] for x in steps)
