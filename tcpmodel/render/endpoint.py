@@ -82,10 +82,6 @@ class Coverage(NamedTuple):
     reason: str                # why the model cannot reach it ("" if it is in no table)
 
 
-def _edge_key(edge: Edge) -> Tuple[int, str, int]:
-    return edge
-
-
 def event_of(before, action, after) -> str:
     """What ``action`` did to an endpoint's TCB ``before`` -> ``after``, in Figure 5's words.
 
