@@ -227,10 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="limit per point in distinct states")
 
     d = sub.add_parser("diagram", help="write the documentation diagrams (state diagrams, canonical ladders) to OUT/docs",
-                       description="Run the reference specs (rfc9293.toml, rfc9293_simultaneous.toml) and write the "
-                                   "client's and server's state diagrams and ladders of the canonical witnesses "
-                                   "(three-way handshake, four-step close, simultaneous open and close, TIME-WAIT).")
-    d.add_argument("--specs", metavar="DIR", help="folder with the reference specs (default: ./specs if it has them, else the built-in catalogue)")
+                       description="Check the canonical specs (canonical_*.toml: in-order network, a fault only where "
+                                   "it is the point) and draw their canonical runs, every segment taking one tick "
+                                   "(three-way handshake, four-step close with TIME-WAIT, simultaneous open and close, "
+                                   "the lost last ACK), and the state diagrams laid out like RFC 9293 Figure 5.")
+    d.add_argument("--specs", metavar="DIR", help="folder with the canonical specs (default: ./specs if it has them, else the built-in catalogue)")
     d.add_argument("--out", default="out", metavar="DIR", help="output folder; diagrams go to DIR/docs (default: out)")
     add_specs_command(sub)
     return parser
@@ -424,11 +425,15 @@ def cmd_explain(args) -> int:
         from .render.outputs import check_out_dir
 
         check_out_dir(args.out)
+
+    from .tcp.text import display_width, words
+
+    w = words(args.lang)
     lesson = explain(args.topic, args.lang)
     if args.json:
         return _explain_json(args, lesson)
     print(lesson.title)
-    print("=" * len(lesson.title))
+    print("=" * display_width(lesson.title))  # a CJK character takes two columns
     for paragraph in lesson.paragraphs:
         print(f"\n{paragraph}")
     for label, steps in zip(lesson.labels, (lesson.variant_steps, lesson.real_steps)):
@@ -442,7 +447,7 @@ def cmd_explain(args) -> int:
         written = write_lesson(args.out, lesson)
         for line in written.notes:
             print(line)
-        print(f"\nwritten: {written.index}")
+        print(f"\n{w['written']}{w['colon']}{written.index}")
     return EXIT_OK
 
 
@@ -499,13 +504,13 @@ def cmd_sweep(args) -> int:
     return EXIT_OK
 
 
-DOC_SPECS = ("rfc9293.toml", "rfc9293_simultaneous.toml")
+DOC_SPECS = ("canonical_fifo.toml", "canonical_simultaneous.toml", "canonical_lost_ack.toml")
 
 
 def cmd_diagram(args) -> int:
     from pathlib import Path
 
-    from .render import write_docs
+    from .render.canonical import write_canonical_docs
     from .run import run_spec
     from .spec import load_all
 
@@ -520,7 +525,7 @@ def cmd_diagram(args) -> int:
     specs = load_all([str(Path(folder) / name) for name in DOC_SPECS])
     check_out_dir(args.out)
     runs = [run_spec(spec, keep_graph=True) for spec in specs]
-    written = write_docs(Path(args.out) / "docs", runs)
+    written = write_canonical_docs(Path(args.out) / "docs", runs)
     for line in written.notes:
         print(line)
     print(f"diagrams written under {written.root}/ (open {written.index})")

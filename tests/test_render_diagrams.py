@@ -43,24 +43,25 @@ def test_ladder_of_lost_ack(no_time_wait):
     trace = no_time_wait.result["graceful_end"].trace
     src = ladder(trace, "graceful_end").source
     n = len(trace)
-    # one rank per step, four columns, lifelines
-    for rank in range(n + 2):
-        for col in "tcns":
-            assert re.search(rf"\b{col}{rank} \[", src), f"{col}{rank} missing"
-    assert "c0 -> c1 [arrowhead=none" in src
+    # one row per step that is not a tick (step number, both lifelines), pinned positions
+    for i, a in enumerate(trace.actions):
+        for col in ("t", "c", "s") if a[0] != "tick" else ("t",):
+            assert re.search(rf'\b{col}{i + 1} \[[^\]]*pos="[-\d.]+,[-\d.]+!"', src), f"{col}{i + 1} missing"
+    assert re.search(r"c0 -> c_end \[arrowhead=none", src) and re.search(r"s0 -> s_end \[arrowhead=none", src)
     # the lost last ACK ends in a cross in the network column
     lost = [f for f in follow_segments(trace) if f.end == "lose"]
     assert len(lost) == 1 and lost[0].dst.startswith("n")
     assert re.search(rf"{lost[0].dst} \[label=\"✕\"", src)
-    assert re.search(rf"{lost[0].src} -> {lost[0].dst} \[label=\"<SEQ=103><ACK=303><CTL=ACK>\\n\(lost\)\"", src)
-    # RFC figure style labels, the handshake's SYN from c1 to s2
-    assert 'c1 -> s2 [label="<SEQ=100><CTL=SYN>"' in src
-    # a retransmitted FIN is marked, the violating last step (the RST) is red
-    assert "(rexmt)" in src
-    assert re.search(rf'c{n - 1} -> s{n} \[label="<SEQ=103><CTL=RST>" color="#c0392b"', src)
-    assert f"{n}  violation" in src
+    assert re.search(rf"{lost[0].src} -> {lost[0].dst} \[arrowhead=none", src)
+    assert 'label="ACK\\nseq=103 ack=303\\n(lost)"' in src
+    # the handshake's SYN from c1 to s2, labelled on its arrow
+    assert "c1 -> s2 [color=black]" in src and 'label="SYN\\nseq=100"' in src
+    # the retransmitted FIN is marked, the violating last step (the RST) is red
+    assert 'label="FIN,ACK\\nseq=302 ack=103\\n(rexmt)"' in src
+    assert re.search(rf'c{n - 1} -> s{n} \[color="#c0392b" penwidth=2\]', src)
+    assert f'label="{n}\\nviolation"' in src
     # states are written where they change; ticks and timer expiries appear
-    assert "SYN-SENT" in src and "LAST-ACK" in src and "tick" in src and "retransmission timeout" in src
+    assert "SYN-SENT" in src and "LAST-ACK" in src and "t=1" in src and "retransmission timeout" in src
 
 
 def test_ladder_of_duplicate_old_syn(two_way):
@@ -71,11 +72,14 @@ def test_ladder_of_duplicate_old_syn(two_way):
     assert len(dups) == 1
     dup = dups[0]
     assert dup.src.startswith("n") and dup.end == "deliver" and dup.stale
-    assert re.search(r'n\d+ \[label="?dup"?', src)
-    assert re.search(rf'{dup.src} -> {dup.dst} \[label="<SEQ=100><CTL=SYN>\\n\(dup, old incarnation\)"[^\]]*style=dashed', src)
-    # segments still in flight at the end are arrows to nowhere
+    assert re.search(rf'{dup.src} \[label=dup', src)
+    # dashed from the network; it is the violating step's segment, so red and heavy
+    assert dup.end_step == len(trace)
+    assert re.search(rf'{dup.src} -> {dup.dst} \[color="#c0392b" penwidth=2 style=dashed\]', src)
+    assert 'label="SYN\\nseq=100\\n(dup, old incarnation)"' in src
+    # segments still in flight at the end are dotted arrows to nowhere
     assert any(not f.end for f in flights)
-    assert "(in flight)" in src and re.search(r"-> f0 \[", src)
+    assert "(in flight)" in src and re.search(r"-> f\d+ \[color=\"#999999\" style=dotted", src)
 
 
 def _some_lasso(run):
@@ -130,30 +134,35 @@ def test_endpoint_projection_against_figure5(simultaneous):
     graph = simultaneous.result._graph
     client, server = project(graph, 0), project(graph, 1)
     ex_c, ex_s = figure5_exercised(client), figure5_exercised(server)
-    expected_client = {(CLOSED, SYN_SENT), (SYN_SENT, SYN_RECEIVED), (SYN_SENT, ESTABLISHED),
-                       (SYN_RECEIVED, ESTABLISHED), (ESTABLISHED, FIN_WAIT_1), (ESTABLISHED, CLOSE_WAIT),
-                       (FIN_WAIT_1, FIN_WAIT_2), (FIN_WAIT_1, CLOSING), (FIN_WAIT_2, TIME_WAIT),
-                       (CLOSE_WAIT, LAST_ACK), (CLOSING, TIME_WAIT), (LAST_ACK, CLOSED), (TIME_WAIT, CLOSED)}
-    assert expected_client <= ex_c
-    assert {(CLOSED, LISTEN), (LISTEN, SYN_RECEIVED), (LISTEN, SYN_SENT), (SYN_RECEIVED, ESTABLISHED)} <= ex_s
-    assert (LISTEN, CLOSED) not in ex_c | ex_s  # no CLOSE in LISTEN in this configuration
-    labels = {(f, t): set() for f, t, _ in server}
-    for f, t, label in server:
-        labels[(f, t)].add(label)
+    expected_client = {(CLOSED, "active OPEN", SYN_SENT), (SYN_SENT, "rcv SYN", SYN_RECEIVED),
+                       (SYN_SENT, "rcv SYN,ACK", ESTABLISHED), (SYN_RECEIVED, "rcv ACK of SYN", ESTABLISHED),
+                       (ESTABLISHED, "CLOSE", FIN_WAIT_1), (ESTABLISHED, "rcv FIN", CLOSE_WAIT),
+                       (FIN_WAIT_1, "rcv ACK of FIN", FIN_WAIT_2), (FIN_WAIT_1, "rcv FIN", CLOSING),
+                       (FIN_WAIT_2, "rcv FIN", TIME_WAIT), (CLOSE_WAIT, "CLOSE", LAST_ACK),
+                       (CLOSING, "rcv ACK of FIN", TIME_WAIT), (LAST_ACK, "rcv ACK of FIN", CLOSED),
+                       (TIME_WAIT, "timeout=2MSL", CLOSED)}
+    assert ex_c == expected_client
+    assert {(CLOSED, "passive OPEN", LISTEN), (LISTEN, "rcv SYN", SYN_RECEIVED),
+            (SYN_RECEIVED, "rcv ACK of SYN", ESTABLISHED)} <= ex_s
+    assert (LISTEN, "CLOSE", CLOSED) not in ex_c | ex_s  # no CLOSE in LISTEN in this configuration
+    labels = {}
+    for f, ev, t, act in server:
+        labels.setdefault((f, t), set()).add(f"{ev} / {act}")
     assert "rcv SYN / snd SYN,ACK" in labels[(LISTEN, SYN_RECEIVED)]
     assert "passive OPEN / create TCB" in labels[(CLOSED, LISTEN)]
     assert "rcv ACK of SYN / x" in labels[(SYN_RECEIVED, ESTABLISHED)]
+    assert "active OPEN / create TCB, snd SYN" in labels[(LISTEN, SYN_SENT)]  # beyond Figure 5 (its SEND)
     cl = {}
-    for f, t, label in client:
-        cl.setdefault((f, t), set()).add(label)
-    assert "timeout=2MSL / delete TCB" in cl[(TIME_WAIT, CLOSED)]
+    for f, ev, t, act in client:
+        cl.setdefault((f, t), set()).add(f"{ev} / {act}")
+    assert cl[(TIME_WAIT, CLOSED)] == {"timeout=2MSL / delete TCB"}
     assert "CLOSE / snd FIN" in cl[(ESTABLISHED, FIN_WAIT_1)]
     assert "rcv ACK of FIN / x" in cl[(CLOSING, TIME_WAIT)]
     assert sum(client.values()) > 0
     src = endpoint_diagram(client, 0).source
     # unexercised Figure 5 edges are dashed grey; counts are shown
-    assert re.search(r'st1 -> st0 \[label="CLOSE / delete TCB\\n\(never exercised\)" color="#999999"', src)
-    assert re.search(r'st10 -> st0 \[label="timeout=2MSL / delete TCB\\n\(\d+\)"', src)
+    assert re.search(r'st1 -> st0 \[color="#999999" fontcolor="#999999" style=dashed xlabel="CLOSE / delete TCB\\n\(never exercised\)"', src)
+    assert re.search(r'st10 -> closed_end \[xlabel="timeout=2MSL / delete TCB \(\d+\)"', src)
     assert len(FIGURE5) == 20
 
 

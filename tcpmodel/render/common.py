@@ -76,7 +76,7 @@ def is_stale(seg, direction, state) -> bool:
                 or (bool(seg.sconn) and seg.sconn <= recv.inc))
     recv = client
     if recv.state != CLOSED:
-        if seg.cinc != recv.inc:
+        if seg.cinc and seg.cinc != recv.inc:  # 0: the server opened actively, knows no client yet
             return True
         return bool(seg.sconn and recv.peer) and seg.sconn != recv.peer
     return seg.cinc < client.inc

@@ -6,30 +6,41 @@ they are in every language; only the surrounding words change.
 
 from __future__ import annotations
 
+import unicodedata
+
 from .tcb import DIRECTION_NAMES, STATE_NAMES, format_segment
 
 LANGS = ("en", "zh")
 
+# Each language's words and sentence frames. The Chinese is written as Chinese: full-width
+# punctuation inside sentences (，：；（）), 报文段 for segment, 重复投递 for the network's
+# duplicate, 时间单位 for a tick; protocol names and numbers stay as they are.
 _WORDS = {
     "en": {
         "client": "client", "server": "server", "network": "network",
         "client→server": "client→server", "server→client": "server→client",
-        "receive": "receive", "send": "send", "lose": "lose", "duplicate": "duplicate",
+        "receive": "receive", "send": "send",
+        "lose": "{network}{colon}lose {direction} {segment}",
+        "duplicate": "{network}{colon}duplicate {direction} {segment}",
         "tick": "tick", "retransmission timeout": "retransmission timeout",
         "time-wait timeout": "TIME-WAIT timeout",
         "OPEN active": "OPEN (active), ISS={iss}", "OPEN passive": "OPEN (passive)",
         "SEND": "SEND", "CLOSE": "CLOSE", "ABORT": "ABORT",
-        "no change": "(no change)", "sep": ", ", "colon": ": ",
+        "no change": "(no change)", "sep": ", ", "colon": ": ", "seg_sep": "; ",
+        "variant": "variant", "real protocol": "real protocol (RFC 9293)", "written": "written",
     },
     "zh": {
         "client": "客户端", "server": "服务器", "network": "网络",
         "client→server": "客户端→服务器", "server→client": "服务器→客户端",
-        "receive": "收到", "send": "发送", "lose": "丢失", "duplicate": "复制",
-        "tick": "时间前进一格 (tick)", "retransmission timeout": "重传超时",
+        "receive": "收到", "send": "发送",
+        "lose": "{network}{colon}丢失{direction}的报文段 {segment}",
+        "duplicate": "{network}{colon}重复投递{direction}的报文段 {segment}",
+        "tick": "时间推进一个单位", "retransmission timeout": "重传超时",
         "time-wait timeout": "TIME-WAIT 超时",
-        "OPEN active": "主动打开 OPEN，ISS={iss}", "OPEN passive": "被动打开 OPEN",
-        "SEND": "应用写入数据 SEND", "CLOSE": "应用关闭 CLOSE", "ABORT": "应用中止 ABORT",
-        "no change": "(状态不变)", "sep": "，", "colon": "：",
+        "OPEN active": "主动打开（OPEN），ISS={iss}", "OPEN passive": "被动打开（OPEN）",
+        "SEND": "应用写入数据（SEND）", "CLOSE": "应用关闭连接（CLOSE）", "ABORT": "应用中止连接（ABORT）",
+        "no change": "状态不变", "sep": "，", "colon": "：", "seg_sep": "；",
+        "variant": "变体", "real protocol": "真实协议（RFC 9293）", "written": "已写入",
     },
 }
 
@@ -48,8 +59,9 @@ def format_action(action, lang: str = "en") -> str:
     if kind == "deliver":
         return f"{side_names[1 - action[1]]}{w['colon']}{w['receive']} {format_segment(action[2])}"
     if kind in ("lose", "dup"):
-        verb = w["lose"] if kind == "lose" else w["duplicate"]
-        return f"{w['network']}{w['colon']}{verb} {w[DIRECTION_NAMES[action[1]]]} {format_segment(action[2])}"
+        frame = w["lose"] if kind == "lose" else w["duplicate"]
+        return frame.format(network=w["network"], colon=w["colon"], direction=w[DIRECTION_NAMES[action[1]]],
+                            segment=format_segment(action[2]))
     if kind == "tick":
         return w["tick"]
     if kind == "timeout":
@@ -98,7 +110,18 @@ def describe(state, action, next_state, lang: str = "en") -> str:
             parts[0] += f" → {STATE_NAMES[after]}"
         sent = sent_segments(state, action, next_state)
         if sent:
-            parts.append(f"{w['send']} " + "; ".join(format_segment(s) for s in sent))
+            parts.append(f"{w['send']} " + w["seg_sep"].join(format_segment(s) for s in sent))
         elif action[0] == "deliver" and next_state[side] == state[side]:
             parts.append(w["no change"])
     return w["sep"].join(parts)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: East Asian wide and full-width characters take
+    two (Unicode East Asian Width W/F), combining marks none, the rest one. For underlines."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
