@@ -9,7 +9,6 @@ file would be too large for a course web page.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from . import adapter
@@ -19,6 +18,15 @@ from .session import ExplorerError, SpecSession
 STATIC_MAX_STATES = 20_000
 
 
+def _freeze(value):
+    """A hashable copy of plain JSON-like data (dicts in key order, as built)."""
+    if isinstance(value, dict):
+        return tuple((k, _freeze(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
 class _Interner:
     """Equal values stored once: a table, and each value's index in it."""
 
@@ -26,7 +34,7 @@ class _Interner:
         self.table, self._index = [], {}
 
     def __call__(self, value) -> int:
-        key = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        key = _freeze(value)
         i = self._index.get(key)
         if i is None:
             i = self._index[key] = len(self.table)
@@ -35,34 +43,41 @@ class _Interner:
 
 
 def reachable_graph(session: SpecSession, max_states: int = STATIC_MAX_STATES) -> dict:
-    """The reachable graph in the page's format, breadth-first from the initial state."""
+    """The reachable graph in the page's format, breadth-first from the initial state.
+
+    The states are found first (cheap), so a spec over the bound is refused at once; only then
+    is each state and transition turned into what the page shows."""
     model, props = session.model, session.props
     ids = {session.initial: 0}
     order = [session.initial]
-    keys = None
-    tables = {}
-    edges = _Interner()
-    nodes, succ = [], []
+    moves = []
     i = 0
     while i < len(order):
         state = order[i]
         i += 1
-        node = adapter.node_view(model, props, state)
-        view = node["state"]
-        if keys is None:
-            keys = list(view)
-            tables = {k: _Interner() for k in keys}
-        nodes.append([[tables[k](view[k]) for k in keys], node["violated"], node["reached"], int(node["terminal"])])
-        flat = []
-        for action, nxt in model.successors(state):
-            target = ids.get(nxt)
-            if target is None:
+        out = model.successors(state)
+        for _, nxt in out:
+            if nxt not in ids:
                 if len(order) >= max_states:
                     raise ExplorerError(f"spec {session.spec.name}: more than {max_states:,} reachable states; "
                                         f"--static exports specs of at most {max_states:,} states")
-                target = ids[nxt] = len(order)
+                ids[nxt] = len(order)
                 order.append(nxt)
-            flat += (edges(adapter.edge_view(model, props, state, action, nxt)), target)
+        moves.append(out)
+    keys = None
+    tables = {}
+    edges = _Interner()
+    nodes, succ = [], []
+    for state, out in zip(order, moves):
+        view = adapter.node_view(model, props, state)
+        if keys is None:
+            keys = list(view["state"])
+            tables = {k: _Interner() for k in keys}
+        nodes.append([[tables[k](view["state"][k]) for k in keys], view["violated"], view["reached"],
+                      int(view["terminal"])])
+        flat = []
+        for action, nxt in out:
+            flat += (edges(adapter.edge_view(model, props, state, action, nxt)), ids[nxt])
         succ.append(flat)
     return {"keys": keys, "tables": {k: t.table for k, t in tables.items()}, "nodes": nodes,
             "edges": edges.table, "succ": succ}

@@ -1,0 +1,140 @@
+"""The explorer through a real headless browser (Debian's chromium + chromium-driver, driven by
+Selenium; scripts/install.sh installs them): a user's clicks, not API calls.
+
+Few and fast: one server and one browser for the module.
+"""
+
+import pytest
+from explorer_browser import browser_missing, click_action, start_browser, steps_shown, wait_steps
+
+from tcpmodel.explorer import Catalogue, ExplorerServer, explorer_link, write_static
+from tcpmodel.explorer.session import SpecSession
+
+from test_explorer import GRACEFUL_END_RUN, SPECS
+
+pytestmark = pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or "browser present")
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = ExplorerServer(Catalogue(SPECS), default_spec="rfc9293").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def driver():
+    d = start_browser()
+    d.set_page_load_timeout(30)
+    yield d
+    d.quit()
+
+
+def text(driver, css):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, css).text
+
+
+def click(driver, css):
+    from selenium.webdriver.common.by import By
+
+    n = steps_shown(driver)
+    driver.find_element(By.CSS_SELECTOR, css).click()
+    return n
+
+
+def test_handshake_with_a_lost_syn_then_back_then_a_counterexample(server, driver):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(server.url + "?spec=rfc9293")
+    wait_steps(driver, 0)
+    assert text(driver, "#client-state") == "CLOSED" and text(driver, "#server-state") == "LISTEN"
+    # rfc9293 has no loss budget: give the network one loss, as a teacher would
+    Select(driver.find_element(By.ID, "loss-select")).select_by_value("1")
+    wait_steps(driver, 0)
+    click_action(driver, "client: OPEN (active), ISS=100")
+    assert text(driver, "#client-state") == "SYN-SENT"
+    assert "SYN seq=100" in text(driver, "#net-0")
+    assert "loss 1" in text(driver, "#group-fault")
+    click_action(driver, "network: lose client→server SYN seq=100")
+    assert "nothing in flight" in text(driver, "#net-0") and "loss 0" in text(driver, "#budgets")
+    # the retransmission timer (RTO 3 ticks) runs down; then, and only then, it fires
+    for left in (2, 1, 0):
+        assert driver.find_elements(By.CSS_SELECTOR, "#group-timer") == []
+        click_action(driver, "tick")
+        assert f"{left} ticks left" in text(driver, "#client")
+    click_action(driver, "client: retransmission timeout")
+    click_action(driver, "server: receive SYN seq=100")
+    assert text(driver, "#server-state") == "SYN-RECEIVED"
+    click_action(driver, "client: receive SYN,ACK seq=300 ack=101")
+    click_action(driver, "server: receive ACK seq=101 ack=301")
+    assert steps_shown(driver) == 9
+    assert text(driver, "#client-state") == "ESTABLISHED" and text(driver, "#server-state") == "ESTABLISHED"
+    assert text(driver, "#client-history") == "CLOSED → SYN-SENT → ESTABLISHED"
+    steps = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#steps li")]
+    assert "[client SYN-SENT → ESTABLISHED]" in steps[8]
+    assert steps[2] == "network: lose client→server SYN seq=100"
+    assert steps[6] == "client: retransmission timeout, send SYN seq=100"
+    ladder = text(driver, "#ladder")
+    assert "SYN seq=100 (rexmt)" in ladder and "✕" in ladder
+    assert "run=0.1.0.0.0.0.0.0.0" in driver.current_url and "loss=1" in driver.current_url
+    # back two steps: the client is ESTABLISHED (step 8), the server back in SYN-RECEIVED (step 7)
+    n = click(driver, "#back")
+    wait_steps(driver, n - 1)
+    n = click(driver, "#back")
+    wait_steps(driver, n - 1)
+    assert steps_shown(driver) == 7
+    assert text(driver, "#client-state") == "SYN-SENT" and text(driver, "#server-state") == "SYN-RECEIVED"
+    assert text(driver, "#position") == "step 7 of 9"
+    assert driver.find_element(By.ID, "forward").is_enabled()
+
+    # a counterexample of the spec itself, opened at its last step from the traces panel
+    Select(driver.find_element(By.ID, "loss-select")).select_by_value("")
+    wait_steps(driver, 0)
+    link = driver.find_element(By.CSS_SELECTOR, "#traces a[data-trace='graceful_end'][data-at='last']")
+    link.click()
+    wait_steps(driver, 15)
+    alert = driver.find_element(By.ID, "alert")
+    assert alert.is_displayed() and alert.text == "⚠ VIOLATED at step 15: graceful_end"
+    row = driver.find_element(By.CSS_SELECTOR, "#properties tr[data-name='graceful_end']")
+    assert row.get_attribute("data-status") == "violated"
+    assert "run=" + ".".join(map(str, GRACEFUL_END_RUN)) in driver.current_url
+
+
+def test_open_a_trace_midway_by_link_and_leave_it(server, driver):
+    from selenium.webdriver.common.by import By
+
+    driver.get(server.url.rstrip("/") + explorer_link("rfc9293", trace="graceful_end", step=13, lang="zh"))
+    wait_steps(driver, 13)
+    assert text(driver, "#position") == "第 13 / 15"
+    assert not driver.find_element(By.ID, "alert").is_displayed()
+    nxt = driver.find_element(By.CSS_SELECTOR, "#actions button.next-in-trace")
+    assert nxt.get_attribute("data-index") == str(GRACEFUL_END_RUN[13])
+    # leave the counterexample by another action: the remembered rest of it is dropped
+    others = [b for b in driver.find_elements(By.CSS_SELECTOR, "#actions button[data-index]")
+              if b.get_attribute("data-index") != str(GRACEFUL_END_RUN[13])]
+    others[0].click()
+    wait_steps(driver, 14)
+    assert not driver.find_element(By.ID, "forward").is_enabled()
+    assert text(driver, "#following").startswith("已离开该轨迹")
+    assert text(driver, "#steps li[data-step='1']").startswith("客户端：主动打开 OPEN，ISS=100")
+
+
+def test_static_file_plays_without_a_server(tmp_path, driver):
+    from selenium.webdriver.common.by import By
+
+    from tcpmodel.spec import load
+
+    page = tmp_path / "three_step_close.html"
+    write_static(SpecSession(load(SPECS / "three_step_close.toml")), page)
+    driver.get(page.as_uri() + "#run=0")
+    wait_steps(driver, 1)
+    assert text(driver, "#client-state") == "SYN-SENT"
+    click_action(driver, "server: receive SYN seq=100")
+    assert text(driver, "#server-state") == "SYN-RECEIVED"
+    driver.find_element(By.CSS_SELECTOR, "#traces a[data-trace='close_delivers_all'][data-at='last']").click()
+    wait_steps(driver, 10)
+    assert driver.find_element(By.ID, "alert").text == "⚠ VIOLATED at step 10: close_delivers_all"
+    assert not driver.find_element(By.ID, "export-dot-svg").is_displayed()  # no Graphviz without a server
