@@ -79,7 +79,7 @@ def test_handshake_with_a_lost_syn_then_back_then_a_counterexample(server, drive
     assert steps[6] == "client: retransmission timeout, send SYN seq=100"
     ladder = text(driver, "#ladder")
     assert "SYN seq=100 (rexmt)" in ladder and "✕" in ladder
-    assert "run=0.1.0.0.0.0.0.0.0" in driver.current_url and "loss=1" in driver.current_url
+    assert "run=0.2.0.0.0.0.0.0.1" in driver.current_url and "loss=1" in driver.current_url
     # back two steps: the client is ESTABLISHED (step 8), the server back in SYN-RECEIVED (step 7)
     n = click(driver, "#back")
     wait_steps(driver, n - 1)
