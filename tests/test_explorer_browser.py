@@ -113,7 +113,7 @@ def test_open_a_trace_midway_by_link_and_leave_it(server, driver):
 
     driver.get(server.url.rstrip("/") + explorer_link("rfc9293", trace="graceful_end", step=13, lang="zh"))
     wait_steps(driver, 13)
-    assert text(driver, "#position") == "第 13 / 15"
+    assert text(driver, "#position") == "步骤 13 / 15"
     assert not driver.find_element(By.ID, "alert").is_displayed()
     nxt = driver.find_element(By.CSS_SELECTOR, "#actions button.next-in-trace")
     assert nxt.get_attribute("data-index") == str(GRACEFUL_END_RUN[13])

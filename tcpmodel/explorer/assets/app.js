@@ -34,7 +34,7 @@
       back: "后退", forward: "前进", restart: "重新开始", export: "导出", share: "本次运行的链接",
       network: "网络", properties: "性质", enabled: "可执行的动作",
       traces: "反例与见证", ladder: "目前的运行", steps: "步骤", loading: "检查中…",
-      client: "客户端", server: "服务器", step: "第", of: "/", initial: "初始状态",
+      client: "客户端", server: "服务器", step: "步骤", of: "/", initial: "初始状态",
       g_user: "应用调用", g_deliver: "报文到达", g_timer: "定时器", g_tick: "时间", g_fault: "网络故障",
       budget_left: "剩余", no_actions: "这里没有可执行的动作。", deadlock: "死锁：不是正常结束的终点",
       proper_end: "正常结束：双方都没有连接，网络中没有报文",
@@ -43,15 +43,15 @@
       closed: "已调用 CLOSE", fin_rcvd: "收到对方 FIN", queued: "待发送", yes: "是", no: "否",
       inc: "连接化身", in_flight: "在途", nothing: "网络中没有报文", age: "年龄",
       ok: "此处成立", violated: "违反", reached: "已达到", not_yet: "尚未达到",
-      check_only: "活性：仅由 `check` 检查", first_at: "首次于第几步",
+      check_only: "活性：仅由 `check` 检查", first_at: "首次于步骤",
       on_state: "针对状态", on_step: "针对最后一步", deadend_prop: "无死锁",
       open_last: "打开到最后一步", open_start: "从头打开", steps_n: "步",
       counterexample: "反例", witness: "见证", lasso: "套索（循环）",
-      following: "正在跟随", left_trace: "已离开该轨迹，于第几步之后", violates: "违反",
+      following: "正在跟随", left_trace: "已离开该轨迹，于步骤", violates: "违反",
       none: "无", expected: "预期", error: "错误", budgets: "剩余故障预算",
       loss: "丢包", dup: "复制", copied: "链接已放入地址栏",
-      cycle_at: "循环开始于第几步", no_tcb: "—",
-      run_checker: "用这些故障预算运行检查器", why: "原因", at_step: "于第几步"
+      cycle_at: "循环开始于步骤", no_tcb: "—",
+      run_checker: "用这些故障预算运行检查器", why: "原因", at_step: "于步骤"
     }
   };
 
@@ -350,9 +350,10 @@
   function ladderSvg() {
     var v = P.view, n = v.edges.length, ROW = 30, TOP = 56, W = 640;
     var X = {client: 150, server: 520}, MID = (X.client + X.server) / 2;
-    var H = TOP + (n + 1) * ROW + 20;
+    var H = TOP + (n + 1) * ROW + 20;  // grows below with the segments still in flight
     var root = svg("svg", {xmlns: NS, width: W, height: H, viewBox: "0 0 " + W + " " + H, "font-family": "Helvetica, Arial, sans-serif", "font-size": "11"});
-    root.appendChild(svg("rect", {x: 0, y: 0, width: W, height: H, fill: "#ffffff"}));
+    var bg = svg("rect", {x: 0, y: 0, width: W, height: H, fill: "#ffffff"});
+    root.appendChild(bg);
     var defs = svg("defs");
     ["#222222", "#c0392b", "#999999", "#d35400", "#1e8449"].forEach(function (c, i) {
       var m = svg("marker", {id: "arr" + i, viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse"});
@@ -362,16 +363,18 @@
     root.appendChild(defs);
     var ARR = {"#222222": 0, "#c0392b": 1, "#999999": 2, "#d35400": 3, "#1e8449": 4};
     var y = function (k) { return TOP + k * ROW; };
-    var yEnd = y(n) + ROW * 0.8;
-    // lifelines and headers
+    var lifelines = [];
+    // lifelines (their ends are set below) and headers
     P.info.sides.forEach(function (s) {
-      root.appendChild(svg("line", {x1: X[s], y1: 30, x2: X[s], y2: yEnd, stroke: "#bbbbbb", "stroke-width": 2}));
+      var l = svg("line", {x1: X[s], y1: 30, x2: X[s], y2: y(n), stroke: "#bbbbbb", "stroke-width": 2});
+      lifelines.push(l);
+      root.appendChild(l);
       root.appendChild(svg("rect", {x: X[s] - 60, y: 4, width: 120, height: 36, rx: 4, fill: "#eaf2f8", stroke: "#20425e"}));
       root.appendChild(svg("text", {x: X[s], y: 18, "text-anchor": "middle", "font-weight": "bold"}, w(s)));
       root.appendChild(svg("text", {x: X[s], y: 33, "text-anchor": "middle"}, v.nodes[0].state[s].state));
     });
     root.appendChild(svg("text", {x: 12, y: 22, fill: "#999999"}, w("step")));
-    var live = [], seen = {client: {}, server: {}}, labels = [];
+    var live = [], seen = {client: {}, server: {}}, labels = [], boxes = [];
     function arrow(f, x2, y2, color, dash, head) {
       var a = svg("line", {x1: f.x, y1: f.y, x2: x2, y2: y2, stroke: color, "stroke-width": 1.4});
       if (dash) a.setAttribute("stroke-dasharray", dash);
@@ -412,8 +415,8 @@
         if (note) root.appendChild(svg("text", {x: x + side * 8, y: yy - 4, "text-anchor": side < 0 ? "end" : "start", fill: e.kind === "timeout" ? "#6c3483" : "#222222", "font-size": "10"}, note));
         if (before !== after) {
           var wbox = Math.max(70, after.length * 7.2 + 10);
-          root.appendChild(svg("rect", {x: x - wbox / 2, y: yy - 2, width: wbox, height: 16, rx: 6, fill: bad ? "#fdecea" : "#ffffff", stroke: bad ? "#c0392b" : "#1a5276"}));
-          root.appendChild(svg("text", {x: x, y: yy + 10, "text-anchor": "middle", fill: bad ? "#c0392b" : "#1a5276", "font-size": "10", "font-weight": "bold"}, after));
+          boxes.push(svg("rect", {x: x - wbox / 2, y: yy - 2, width: wbox, height: 16, rx: 6, fill: bad ? "#fdecea" : "#ffffff", stroke: bad ? "#c0392b" : "#1a5276"}));
+          boxes.push(svg("text", {x: x, y: yy + 10, "text-anchor": "middle", fill: bad ? "#c0392b" : "#1a5276", "font-size": "10", "font-weight": "bold"}, after));
         }
         e.sent.forEach(function (s) {
           var rex = !!seen[e.actor][s.key];
@@ -422,13 +425,20 @@
         });
       }
     });
-    // still in flight: dotted arrows to below the last step
+    // still in flight: dotted arrows to below the last step, one row apart so labels do not collide
     live.forEach(function (f, j) {
-      var x2 = f.x + (X[f.to] - f.x) * (0.4 + 0.1 * (j % 3));
+      var x2 = f.x + (X[f.to] - f.x) * 0.5;
       f.label += " (" + w("in_flight") + ")";
-      arrow(f, x2, yEnd, "#999999", "2,3", true);
+      arrow(f, x2, y(n) + ROW * (0.9 + 0.7 * j), "#999999", "2,3", true);
     });
+    var yEnd = y(n) + ROW * (0.9 + 0.7 * Math.max(0, live.length - 1)) + 8;
+    lifelines.forEach(function (l) { l.setAttribute("y2", yEnd); });
+    H = yEnd + 12;
+    root.setAttribute("height", H);
+    root.setAttribute("viewBox", "0 0 " + W + " " + H);
+    bg.setAttribute("height", H);
     labels.forEach(function (l) { root.appendChild(l); });
+    boxes.forEach(function (b) { root.appendChild(b); });  // state names stay readable above labels
     return root;
   }
 
