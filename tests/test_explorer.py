@@ -19,7 +19,7 @@ from tcpmodel.explorer import (
     Catalogue, ExplorerError, ExplorerServer, explorer_link, format_run, parse_run, write_static,
 )
 from tcpmodel.explorer.static import reachable_graph
-from tcpmodel.run import run_spec, trace_to_dict
+from tcpmodel.run import run_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -114,11 +114,15 @@ def test_state_invariants_are_evaluated_on_each_state(catalogue):
     assert [n["violated"] for n in v["nodes"]] == [[]] * 10 + [["close_delivers_all"]]
 
 
-def test_the_run_json_is_the_public_trace_json(rfc9293):
+def test_the_run_json(rfc9293):
     doc = rfc9293.run_json(GRACEFUL_END_RUN)
     assert doc["spec"] == "rfc9293" and doc["run"] == "0.0.0.0.0.1.1.0.0.3.4.2.3.3.4"
+    assert doc["parameters"]["msl"] == 1 and doc["trace"]["loop_start"] is None and not doc["trace"]["dead_end"]
     checked = run_spec(rfc9293.spec).result["graceful_end"].trace
-    assert doc["trace"] == trace_to_dict(rfc9293.model, type(checked)(checked.states, checked.actions))
+    model = rfc9293.model
+    assert [(s["index"], s["action"], s["description"]) for s in doc["trace"]["steps"]] == [
+        (i + 1, model.format_action(a), model.describe(s, a, t)) for i, s, a, t in checked.steps()]
+    assert [s["state"]["client"]["state"] for s in doc["trace"]["steps"]][-3:] == ["TIME-WAIT", "TIME-WAIT", "CLOSED"]
 
 
 def test_unknown_spec_and_trace(catalogue, rfc9293):
@@ -242,6 +246,16 @@ def test_bad_requests_get_an_error_page(server, path, status, message):
     text = body.decode()
     assert got == status and ctype.startswith("text/html")
     assert message in text and "Traceback" not in text
+
+
+def test_other_host_names_are_refused(server):
+    req = urllib.request.Request(server.url + "api/specs", headers={"Host": "evil.example:80"})
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(req, timeout=30)
+    assert exc.value.code == 400 and "unexpected Host header 'evil.example:80'" in exc.value.read().decode()
+    req = urllib.request.Request(server.url + "api/specs", headers={"Host": f"localhost:{server.port}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 200
 
 
 def test_bad_api_requests_get_json_errors(server):

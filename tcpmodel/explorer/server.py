@@ -115,6 +115,12 @@ class _Handler(BaseHTTPRequestHandler):
         return self.catalogue.session(name, parse_budget("loss", q.get("loss")), parse_budget("dup", q.get("dup")))
 
     def _route(self):
+        # Only pages asked for by this machine's own name: a web page elsewhere cannot reach
+        # the explorer through a name of its own that resolves to 127.0.0.1 (DNS rebinding).
+        port = self.server.server_address[1]
+        host = self.headers.get("Host", "")
+        if host not in (f"{HOST}:{port}", f"localhost:{port}"):
+            raise ExplorerError(f"unexpected Host header {host[:60]!r}; open {HOST}:{port}", 400)
         parts = urlsplit(self.path)
         path = parts.path
         routes = {

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from ..engine import Trace
 from ..errors import TcpModelError
-from ..run import run_spec, trace_to_dict
+from ..run import run_spec
 from ..spec import Spec, load
 from ..tcp import TcpModel, build
 from . import adapter
@@ -186,10 +186,24 @@ class SpecSession:
         return Trace(tuple(states), tuple(actions))
 
     def run_json(self, run: Sequence[int]) -> dict:
-        """The run as the public trace JSON (tcpmodel.run.trace_to_dict), with its address."""
-        return {"spec": self.spec.name, "run": format_run(run),
-                "parameters": adapter.parameters(self.spec.config),
-                "trace": trace_to_dict(self.model, self.run_trace(run))}
+        """The run as JSON, with its address: the same document as the page's JSON export
+        (app.js ``runJson``), in the shape of the checker's trace JSON (initial state, then per
+        step the action, its description and the state reached)."""
+        return run_document(self.view(run), self.spec.name, adapter.parameters(self.spec.config))
+
+
+def run_document(view: dict, spec: str, parameters: dict) -> dict:
+    nodes, edges = view["nodes"], view["edges"]
+    return {
+        "spec": spec, "run": format_run(view["run"]), "parameters": parameters,
+        "trace": {
+            "initial": nodes[0]["state"],
+            "steps": [{"index": i + 1, "action": e["label"]["en"], "description": e["text"]["en"],
+                       "state": nodes[i + 1]["state"]} for i, e in enumerate(edges)],
+            "loop_start": None,
+            "dead_end": not view["enabled"],
+        },
+    }
 
 
 class Catalogue:
