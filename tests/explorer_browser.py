@@ -44,15 +44,19 @@ def steps_shown(driver) -> int:
     return -1 if value is None else int(value)
 
 
-def wait_steps(driver, n: int, timeout: float = 10.0):
+def wait_for(what: str, predicate, timeout: float = 10.0):
     import time
 
     end = time.time() + timeout
     while time.time() < end:
-        if steps_shown(driver) == n:
+        if predicate():
             return
         time.sleep(0.02)
-    raise AssertionError(f"the page did not reach step {n} (it shows {steps_shown(driver)})")
+    raise AssertionError(f"the page did not show {what} within {timeout} s")
+
+
+def wait_steps(driver, n: int, timeout: float = 10.0):
+    wait_for(f"step {n}", lambda: steps_shown(driver) == n, timeout)
 
 
 def click_action(driver, label_prefix: str):

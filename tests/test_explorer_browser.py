@@ -8,7 +8,7 @@ the reason, except in CI (CI=true), where the install step must have provided it
 import os
 
 import pytest
-from explorer_browser import browser_missing, click_action, start_browser, steps_shown, wait_steps
+from explorer_browser import browser_missing, click_action, start_browser, steps_shown, wait_for, wait_steps
 
 from tcpmodel.explorer import Catalogue, ExplorerServer, explorer_link, write_static
 from tcpmodel.explorer.session import SpecSession
@@ -58,6 +58,7 @@ def test_handshake_with_a_lost_syn_then_back_then_a_counterexample(server, drive
     assert text(driver, "#client-state") == "CLOSED" and text(driver, "#server-state") == "LISTEN"
     # rfc9293 has no loss budget: give the network one loss, as a teacher would
     Select(driver.find_element(By.ID, "loss-select")).select_by_value("1")
+    wait_for("loss 1", lambda: "loss 1" in text(driver, "#spec-params"))
     wait_steps(driver, 0)
     click_action(driver, "client: OPEN (active), ISS=100")
     assert text(driver, "#client-state") == "SYN-SENT"
@@ -97,7 +98,9 @@ def test_handshake_with_a_lost_syn_then_back_then_a_counterexample(server, drive
 
     # a counterexample of the spec itself, opened at its last step from the traces panel
     Select(driver.find_element(By.ID, "loss-select")).select_by_value("")
+    wait_for("loss 0", lambda: "loss 0" in text(driver, "#spec-params"))
     wait_steps(driver, 0)
+    wait_for("the spec's traces", lambda: driver.find_elements(By.CSS_SELECTOR, "#traces a[data-trace]"))
     link = driver.find_element(By.CSS_SELECTOR, "#traces a[data-trace='graceful_end'][data-at='last']")
     link.click()
     wait_steps(driver, 15)
