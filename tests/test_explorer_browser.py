@@ -26,10 +26,15 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def driver():
+def downloads(tmp_path_factory):
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def driver(downloads):
     if MISSING:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(MISSING)
-    d = start_browser()
+    d = start_browser(downloads=str(downloads))
     d.set_page_load_timeout(30)
     yield d
     d.quit()
@@ -146,3 +151,23 @@ def test_static_file_plays_without_a_server(tmp_path, driver):
     wait_steps(driver, 10)
     assert driver.find_element(By.ID, "alert").text == "⚠ VIOLATED at step 10: close_delivers_all"
     assert not driver.find_element(By.ID, "export-dot-svg").is_displayed()  # no Graphviz without a server
+
+
+def test_exports_from_the_page(server, driver, downloads):
+    import json
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+
+    driver.get(server.url + "?spec=rfc9293&run=0.0")
+    wait_steps(driver, 2)
+    for button in ("export-json", "export-svg", "export-png"):
+        driver.find_element(By.ID, button).click()
+    names = ("rfc9293.run.json", "rfc9293.run.svg", "rfc9293.run.png")
+    wait_for("three downloads", lambda: all((downloads / n).exists() for n in names))
+    page_json = json.loads((downloads / "rfc9293.run.json").read_text(encoding="utf-8"))
+    with urllib.request.urlopen(server.url + "export/run.json?spec=rfc9293&run=0.0", timeout=30) as r:
+        assert page_json == json.loads(r.read())  # one document, whichever side made it
+    svg = (downloads / "rfc9293.run.svg").read_text(encoding="utf-8")
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "SYN-RECEIVED" in svg
+    wait_for("the PNG written", lambda: (downloads / "rfc9293.run.png").read_bytes().startswith(b"\x89PNG"))
