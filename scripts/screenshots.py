@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from explorer_browser import browser_missing, click_action, start_browser, wait_steps  # noqa: E402
-from tcpmodel.explorer import Catalogue, ExplorerServer, explorer_link  # noqa: E402
+from tcpmodel.explorer import Catalogue, ExplorerServer, explorer_link, write_static  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -52,6 +52,16 @@ def main(argv=None) -> int:
             path = out / f"{name}.png"
             driver.save_screenshot(str(path))
             print(f"wrote {path}")
+        # the static export, played from a file with no server
+        page = out / "no_time_wait.static.html"
+        write_static(Catalogue(ROOT / "specs").session("no_time_wait"), page)
+        driver.get(page.as_uri() + "#lang=zh")
+        wait_steps(driver, 0)
+        for label in ("client: OPEN", "server: receive SYN", "client: receive SYN,ACK", "network: lose"):
+            click_action(driver, label)
+        path = out / "static-no-time-wait-zh.png"
+        driver.save_screenshot(str(path))
+        print(f"wrote {path}")
     finally:
         driver.quit()
         server.stop()

@@ -151,6 +151,7 @@ def test_static_file_plays_without_a_server(tmp_path, driver):
     wait_steps(driver, 10)
     assert driver.find_element(By.ID, "alert").text == "⚠ VIOLATED at step 10: close_delivers_all"
     assert not driver.find_element(By.ID, "export-dot-svg").is_displayed()  # no Graphviz without a server
+    assert not driver.find_element(By.ID, "loss-select").is_displayed()  # the embedded graph has its budgets
 
 
 def test_exports_from_the_page(server, driver, downloads):
