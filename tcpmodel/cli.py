@@ -258,7 +258,7 @@ def _add_explore_parser(sub):
                                    "choose each next action, including losses and duplicates, go back, open any "
                                    "counterexample or witness and leave it. With --static FILE, write one "
                                    "self-contained HTML file instead (specs of at most 20,000 reachable states).")
-    x.add_argument("spec", nargs="?", metavar="SPEC", help="a spec file or a spec name in --specs (default: the first)")
+    x.add_argument("spec", nargs="?", metavar="SPEC", help="a spec file or a spec name in --specs (default: rfc9293)")
     x.add_argument("--specs", default="specs", metavar="DIR", help="the folder of specs the page offers (default: specs)")
     x.add_argument("--port", type=int, default=0, metavar="N", help="port on 127.0.0.1 (default: a free one)")
     x.add_argument("--no-browser", action="store_true", help="do not open a browser")
@@ -273,7 +273,8 @@ def cmd_explore(args) -> int:
     given = Path(args.spec) if args.spec else None
     is_file = given is not None and (given.suffix == ".toml" or given.exists())
     catalogue = Catalogue(args.specs, files=[given] if is_file else [])
-    name = (given.stem if is_file else args.spec) or (catalogue.names() or [""])[0]
+    names = catalogue.names()
+    name = (given.stem if is_file else args.spec) or ("rfc9293" if "rfc9293" in names else (names or [""])[0])
     if not name:
         raise TcpModelError(f"{args.specs}: holds no *.toml spec; name a spec file")
     if args.static:
