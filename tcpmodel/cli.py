@@ -282,6 +282,13 @@ def cmd_explore(args) -> int:
         print(f"wrote {written['path']} ({written['bytes']:,} bytes): {name}, open it in any browser")
         return EXIT_OK
     server = ExplorerServer(catalogue, default_spec=name, port=args.port)
+
+    def stop_on_term(signum, frame):  # a service manager's stop: the same clean end as Ctrl-C
+        raise KeyboardInterrupt
+
+    import signal
+
+    signal.signal(signal.SIGTERM, stop_on_term)
     print(f"tcpmodel explorer: {server.url}?spec={name}  (Ctrl-C stops it)", flush=True)
     if not args.no_browser:
         import webbrowser

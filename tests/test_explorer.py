@@ -292,7 +292,8 @@ def test_cli_unknown_spec_exits_2():
     assert proc.returncode == 2 and proc.stderr.startswith("tcpmodel: error: spec: no spec named 'nope'")
 
 
-def test_cli_server_prints_its_address_and_stops_on_ctrl_c():
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_cli_server_prints_its_address_and_stops_on_ctrl_c(sig):
     cmd, kw = cli("explore", "specs/rfc9293.toml", "--no-browser")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     try:
@@ -301,7 +302,7 @@ def test_cli_server_prints_its_address_and_stops_on_ctrl_c():
         assert m, line
         with urllib.request.urlopen(m.group(1) + "api/view?spec=rfc9293&run=0", timeout=30) as r:
             assert json.loads(r.read())["run"] == [0]
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
