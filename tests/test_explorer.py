@@ -103,6 +103,8 @@ def test_counterexample_maps_to_a_run_and_replays_to_the_same_states(rfc9293):
     v = rfc9293.view(ge["run"])
     assert [e["violated"] for e in v["edges"]] == [[]] * 14 + [["graceful_end"]]
     assert v["edges"][-1]["text"]["en"] == "client: receive RST seq=303 → CLOSED"
+    assert ge["texts"][-1] == {"en": "client: receive RST seq=303 → CLOSED", "zh": "客户端：收到 RST seq=303 → CLOSED"}
+    assert len(ge["texts"]) == 15
     assert traces["three_way_handshake"]["what"] == "witness"
     assert rfc9293.view(traces["three_way_handshake"]["run"])["edges"][-1]["reached"] == ["three_way_handshake"]
 

@@ -123,6 +123,8 @@ def test_open_a_trace_midway_by_link_and_leave_it(server, driver):
     wait_steps(driver, 13)
     assert text(driver, "#position") == "步骤 13 / 15"
     assert not driver.find_element(By.ID, "alert").is_displayed()
+    # the steps still ahead in the counterexample are listed with their texts
+    assert text(driver, "#steps li[data-step='15']") == "客户端：收到 RST seq=303 → CLOSED"
     nxt = driver.find_element(By.CSS_SELECTOR, "#actions button.next-in-trace")
     assert nxt.get_attribute("data-index") == str(GRACEFUL_END_RUN[13])
     # leave the counterexample by another action: the remembered rest of it is dropped
@@ -131,6 +133,7 @@ def test_open_a_trace_midway_by_link_and_leave_it(server, driver):
     others[0].click()
     wait_steps(driver, 14)
     assert not driver.find_element(By.ID, "forward").is_enabled()
+    assert driver.find_elements(By.CSS_SELECTOR, "#steps li[data-step='15']") == []
     assert text(driver, "#following").startswith("已离开该轨迹")
     assert text(driver, "#steps li[data-step='1']").startswith("客户端：主动打开 OPEN，ISS=100")
 

@@ -139,7 +139,8 @@ class SpecSession:
 
     # ------------------------------------------------------------------ the checker's traces
     def traces(self) -> List[dict]:
-        """Every counterexample and witness the checker finds for this spec, each as a run.
+        """Every counterexample and witness the checker finds for this spec, each as a run
+        (with its steps' texts, for the page to show the steps still ahead).
 
         The checker runs once per session (run_spec, the one path from a spec to a result);
         each trace is mapped to action indices by replaying it through the successor lists."""
@@ -151,16 +152,13 @@ class SpecSession:
                     if v.trace is None:
                         continue
                     what = "witness" if v.is_witness else ("lasso" if v.trace.is_lasso else "counterexample")
-                    found.append({"name": name, "status": v.status, "what": what,
-                                  "loop_start": v.trace.loop_start, "trace": v.trace})
+                    run = self.trace_to_run(v.trace)
+                    texts = [{lang: self.model.describe(s, a, t, lang) for lang in adapter.LANGS}
+                             for _, s, a, t in v.trace.steps()]
+                    found.append({"name": name, "status": v.status, "what": what, "loop_start": v.trace.loop_start,
+                                  "run": run, "steps": len(run), "texts": texts})
                 self._traces = found
-        out = []
-        for t in self._traces:
-            item = {k: v for k, v in t.items() if k != "trace"}
-            item["run"] = self.trace_to_run(t["trace"])
-            item["steps"] = len(item["run"])
-            out.append(item)
-        return out
+        return [dict(t) for t in self._traces]
 
     def trace_to_run(self, trace: Trace) -> List[int]:
         run = []

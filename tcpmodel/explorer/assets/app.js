@@ -57,7 +57,7 @@
 
   // ---------------------------------------------------------------- state of the page
   var P = {
-    lang: "en", spec: null, info: null, run: [], future: [], view: null, traces: null,
+    lang: "en", spec: null, info: null, run: [], future: [], texts: [], view: null, traces: null,
     follow: null, loss: "", dup: "", seq: 0
   };
 
@@ -160,14 +160,20 @@
   function hideError() { $("error").hidden = true; }
 
   // ---------------------------------------------------------------- navigation
-  function go(run, future) {
+  function go(run, future, texts) {
     var seq = ++P.seq;
+    // the steps' texts along run + future: known ones kept (back/forward), the run's from the view
+    var all = run.concat(future || []), old = P.run.concat(P.future), keep = [];
+    for (var i = 0; i < all.length && i < old.length && all[i] === old[i]; i++) keep.push(P.texts[i]);
+    if (texts) keep = texts.slice();
     var t0 = performance.now();
     return backend.view(run).then(function (v) {
       if (seq !== P.seq) return;  // a later click won
       P.run = run.slice();
       P.future = future || [];
       P.view = v;
+      P.texts = keep;
+      v.edges.forEach(function (e, j) { P.texts[j] = e.text; });
       hideError();
       render();
       writeAddress();
@@ -318,8 +324,8 @@
       ol.appendChild(li);
     });
     P.future.forEach(function (_, j) {
-      var k = v.edges.length + j + 1;
-      var li = el("li", {cls: "future", "data-step": k, text: "…"});
+      var k = v.edges.length + j + 1, t = P.texts[k - 1];
+      var li = el("li", {cls: "future", "data-step": k, text: t ? t[P.lang] : "…"});
       li.addEventListener("click", function () { jump(k); });
       ol.appendChild(li);
     });
@@ -480,7 +486,7 @@
   }
   function openTrace(t, k) {
     P.follow = {name: t.name, left: null};
-    return go(t.run.slice(0, k), t.run.slice(k));
+    return go(t.run.slice(0, k), t.run.slice(k), t.texts);
   }
 
   // ---------------------------------------------------------------- export
