@@ -164,7 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(self._session(q).view(parse_run(q.get("run"))))
 
     def _traces(self, q):
-        self._json({"spec": self._session(q).spec.name, "traces": self._session(q).traces()})
+        session = self._session(q)
+        self._json({"spec": session.spec.name, "traces": session.traces()})
 
     def _export_json(self, q):
         s = self._session(q)

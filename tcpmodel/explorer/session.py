@@ -96,7 +96,9 @@ class SpecSession:
             if cached is None:
                 cached = self._successors[state] = self.model.successors(state)
                 if len(self._successors) > _SUCCESSOR_CACHE:
-                    self._successors.popitem(last=False)
+                    self._successors.popitem(last=False)  # the least recently used
+            else:
+                self._successors.move_to_end(state)
             return cached
 
     def replay(self, run: Sequence[int]):
