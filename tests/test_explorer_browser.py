@@ -18,9 +18,24 @@ from test_explorer import GRACEFUL_END_RUN, SPECS
 MISSING = browser_missing()
 
 
+# rfc9293 with one loss and no server data: eventual_close fails by a lasso (a cycle), cheaply
+LASSO_SPEC = """variant = "rfc9293"
+[parameters]
+msl = 1
+rto = 3
+server_data = 0
+[faults]
+loss = 1
+[expect]
+eventual_close = "violated"
+"""
+
+
 @pytest.fixture(scope="module")
-def server():
-    srv = ExplorerServer(Catalogue(SPECS), default_spec="rfc9293").start()
+def server(tmp_path_factory):
+    lasso = tmp_path_factory.mktemp("specs") / "lasso_demo.toml"
+    lasso.write_text(LASSO_SPEC, encoding="utf-8")
+    srv = ExplorerServer(Catalogue(SPECS, files=[lasso]), default_spec="rfc9293").start()
     yield srv
     srv.stop()
 
@@ -175,3 +190,18 @@ def test_exports_from_the_page(server, driver, downloads):
     svg = (downloads / "rfc9293.run.svg").read_text(encoding="utf-8")
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "SYN-RECEIVED" in svg
     wait_for("the PNG written", lambda: (downloads / "rfc9293.run.png").read_bytes().startswith(b"\x89PNG"))
+
+
+def test_a_lasso_shows_where_its_cycle_starts(server, driver):
+    from selenium.webdriver.common.by import By
+
+    driver.get(server.url + "?spec=lasso_demo&trace=eventual_close&step=0")
+    wait_steps(driver, 0, timeout=30)
+    assert text(driver, "#position") == "step 0 of 22"
+    cycle = driver.find_elements(By.CSS_SELECTOR, "#steps li .cycle")
+    assert [c.find_element(By.XPATH, "..").get_attribute("data-step") for c in cycle] == ["21"]
+    assert cycle[0].text == "↻ the cycle starts here and repeats forever"
+    row = driver.find_element(By.CSS_SELECTOR, "#properties tr[data-name='eventual_close']")
+    assert "liveness: checked by `check` only" in row.text
+    trace = driver.find_element(By.CSS_SELECTOR, "#traces .trace").text
+    assert trace.startswith("eventual_close — lasso (cycle), 22 steps, the cycle starts at step 21")

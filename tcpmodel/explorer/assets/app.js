@@ -27,7 +27,8 @@
       none: "none", expected: "expected", error: "error", budgets: "fault budgets left",
       loss: "loss", dup: "duplication", copied: "link copied to the address bar",
       cycle_at: "the cycle starts at step", no_tcb: "—",
-      run_checker: "run the checker with these fault budgets", why: "why", at_step: "at step"
+      run_checker: "run the checker with these fault budgets", why: "why", at_step: "at step",
+      cycle_here: "the cycle starts here and repeats forever"
     },
     zh: {
       title: "tcpmodel 交互探索", spec: "规格", loss_budget: "丢包预算", dup_budget: "复制预算",
@@ -51,7 +52,8 @@
       none: "无", expected: "预期", error: "错误", budgets: "剩余故障预算",
       loss: "丢包", dup: "复制", copied: "链接已放入地址栏",
       cycle_at: "循环开始于步骤", no_tcb: "—",
-      run_checker: "用这些故障预算运行检查器", why: "原因", at_step: "于步骤"
+      run_checker: "用这些故障预算运行检查器", why: "原因", at_step: "于步骤",
+      cycle_here: "循环从这里开始，永远重复"
     }
   };
 
@@ -329,6 +331,12 @@
       li.addEventListener("click", function () { jump(k); });
       ol.appendChild(li);
     });
+    // a lasso (liveness counterexample): the cycle from loop_start on repeats forever
+    var f = P.follow;
+    if (f && f.left == null && f.loop_start != null) {
+      var li = ol.querySelector("li[data-step='" + (f.loop_start + 1) + "']");
+      if (li) li.appendChild(el("span", {cls: "cycle", text: "  ↻ " + w("cycle_here")}));
+    }
     var cur = ol.querySelector("li.current");
     if (cur && cur.scrollIntoView) ol.scrollTop = Math.max(0, cur.offsetTop - ol.clientHeight / 2);
   }
@@ -485,7 +493,7 @@
       function (e) { P.traces = []; showError(e.message); });
   }
   function openTrace(t, k) {
-    P.follow = {name: t.name, left: null};
+    P.follow = {name: t.name, left: null, loop_start: t.loop_start};
     return go(t.run.slice(0, k), t.run.slice(k), t.texts);
   }
 
