@@ -153,8 +153,8 @@
     var url = BOOT.mode === "static" ? location.pathname + location.search + "#" + a : location.pathname + "?" + a;
     try { history.replaceState(null, "", url); } catch (e) { /* file:// pages may refuse: the link below still works */ }
     $("share").href = url;
-    var dot = $("export-dot-svg");
-    if (dot) dot.href = "/export/ladder.svg?" + query({run: P.run.join(".")});
+    $("export-dot-svg").href = "/export/ladder.svg?" + query({run: P.run.join(".")});
+    $("export-dot-png").href = "/export/ladder.png?" + query({run: P.run.join(".")});
   }
 
   // ---------------------------------------------------------------- errors
