@@ -4,6 +4,8 @@
 #   graphviz            Graphviz's `dot`, which renders the diagrams
 #   chromium            headless browser for the test that looks at out/index.html
 #                       (skip with TCPMODEL_NO_CHROMIUM=1; the test then skips with a reason)
+#   chromium-driver     /usr/bin/chromedriver, through which Selenium drives chromium in the
+#                       explorer's browser tests (never a downloaded driver)
 #   fonts-wqy-microhei  a CJK font, so Chinese lessons (`explain --lang zh`) render in PNGs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 if [ -z "${TCPMODEL_NO_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+if [ -z "${TCPMODEL_NO_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromedriver ]; then missing+=(chromium-driver); fi
 if command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi wqy; then :; else missing+=(fonts-wqy-microhei); fi
 if ((${#missing[@]})); then
     $SUDO apt-get update -qq

@@ -234,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--specs", metavar="DIR", help="folder with the canonical specs (default: ./specs if it has them, else the built-in catalogue)")
     d.add_argument("--out", default="out", metavar="DIR", help="output folder; diagrams go to DIR/docs (default: out)")
     add_specs_command(sub)
+    _add_explore_parser(sub)
     return parser
 
 
@@ -611,7 +612,67 @@ def cmd_specs(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"check": cmd_check, "explain": cmd_explain, "sweep": cmd_sweep, "diagram": cmd_diagram, "specs": cmd_specs}
+
+
+# ---------------------------------------------------------------------- explore
+def _add_explore_parser(sub):
+    x = sub.add_parser("explore", help="play a spec step by step in the browser (local web app, or --static FILE)",
+                       description="Start a local web app on 127.0.0.1 (a free port unless --port) to play a spec: "
+                                   "choose each next action, including losses and duplicates, go back, open any "
+                                   "counterexample or witness and leave it. With --static FILE, write one "
+                                   "self-contained HTML file instead (specs of at most 20,000 reachable states).")
+    x.add_argument("spec", nargs="?", metavar="SPEC", help="a spec file or a spec name in --specs (default: rfc9293)")
+    x.add_argument("--specs", metavar="DIR",
+                   help="the folder of specs the page offers (default: ./specs if there is one, else the built-in catalogue)")
+    x.add_argument("--port", type=int, default=0, metavar="N", help="port on 127.0.0.1 (default: a free one)")
+    x.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    x.add_argument("--static", metavar="FILE", help="write a self-contained HTML file for SPEC and exit")
+
+
+def cmd_explore(args) -> int:
+    from pathlib import Path
+
+    from .explorer import Catalogue, ExplorerServer, write_static
+
+    if args.specs is None:
+        from .library import catalogue_dir
+
+        args.specs = "specs" if Path("specs").is_dir() else str(catalogue_dir())
+    given = Path(args.spec) if args.spec else None
+    is_file = given is not None and (given.suffix == ".toml" or given.exists())
+    catalogue = Catalogue(args.specs, files=[given] if is_file else [])
+    names = catalogue.names()
+    name = (given.stem if is_file else args.spec) or ("rfc9293" if "rfc9293" in names else (names or [""])[0])
+    if not name:
+        raise TcpModelError(f"{args.specs}: holds no *.toml spec; name a spec file")
+    if args.static:
+        written = write_static(catalogue.session(name), args.static)
+        print(f"wrote {written['path']} ({written['bytes']:,} bytes): {name}, open it in any browser")
+        return EXIT_OK
+    server = ExplorerServer(catalogue, default_spec=name, port=args.port)
+
+    def stop_on_term(signum, frame):  # a service manager's stop: the same clean end as Ctrl-C
+        raise KeyboardInterrupt
+
+    import signal
+
+    signal.signal(signal.SIGTERM, stop_on_term)
+    print(f"tcpmodel explorer: {server.url}?spec={name}  (Ctrl-C stops it)", flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(f"{server.url}?spec={name}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("tcpmodel explorer: stopped")
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "explain": cmd_explain, "sweep": cmd_sweep, "diagram": cmd_diagram,
+            "specs": cmd_specs, "explore": cmd_explore}
 
 
 def _interrupt(signum, frame):
