@@ -43,7 +43,7 @@ def main(argv=None) -> int:
             driver.get(base.rstrip("/") + link)
             if name == "handshake-with-loss":
                 wait_steps(driver, 0)
-                for label in ("client: OPEN", "network: lose client→server SYN", "tick", "tick", "tick",
+                for label in ("client: OPEN", "network: lose client→server SYN", "tick", "tick",
                               "client: retransmission timeout", "server: receive SYN", "client: receive SYN,ACK"):
                     click_action(driver, label)
             else:

@@ -318,7 +318,7 @@ def _warn_if_huge(spec, max_states) -> None:
     estimate = estimate_states(spec.config)
     if estimate >= HUGE_STATES and (max_states is None or max_states > HUGE_STATES):
         shown = f"{estimate:,.0f}" if estimate < 1e15 else f"{estimate:.1e}"
-        _warn(f"{spec.path}: expect at least ~{shown} states (msl, fault budgets, incarnations and data make the "
+        _warn(f"{spec.path}: expect at least ~{shown} states (delays, fault budgets, incarnations and data make the "
               f"state space grow geometrically); this run may exhaust time or memory: consider --max-states")
 
 
@@ -391,7 +391,8 @@ def cmd_check(args) -> int:
     if args.json:
         from .formats import check_document
 
-        doc = check_document(runs, time.perf_counter() - started)  # validated against its schema
+        doc = check_document(runs, time.perf_counter() - started, exit_code=code,
+                             interrupted=interrupted)  # validated against its schema
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         total = time.perf_counter() - started
@@ -438,7 +439,7 @@ def cmd_explain(args) -> int:
     for paragraph in lesson.paragraphs:
         print(f"\n{paragraph}")
     for label, steps in zip(lesson.labels, (lesson.variant_steps, lesson.real_steps)):
-        print(f"\n{label}:")
+        print(f"\n{label}{w['colon'].rstrip()}")  # zh: a full-width colon
         for i, step in enumerate(steps, 1):
             mark = "  <--" if i == lesson.parting_step else ""
             print(f"  {i:>3}. {step}{mark}")

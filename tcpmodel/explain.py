@@ -45,8 +45,8 @@ _TEXT = {
             "time-wait": "Why TIME-WAIT lasts 2*MSL",
             "retransmission": "Why TCP needs retransmission timers",
         },
-        "setup": "Both runs use the same network: {faults}. The broken variant is {variant}; the real protocol is RFC 9293{real_note}.",
-        "faults_none": "no loss and no duplication, segments reordered and delayed up to MSL={msl} ticks",
+        "setup": "Both runs use the same network: {faults}. The broken variant is {variant}; the real protocol is {real}{real_note}.",
+        "faults_none": "no loss and no duplication, segments reordered and delayed up to {delay} ticks (MSL={msl})",
         "faults": "loss budget {loss}, duplication budget {dup}, {channel} network, MSL={msl} ticks",
         "broke": "In the variant, the property {prop} ({desc}) is violated: the checker's shortest counterexample has {n} steps.",
         "held": "In the real protocol the same property holds over all {states:,} reachable states.",
@@ -70,8 +70,8 @@ _TEXT = {
             "time-wait": "为什么 TIME-WAIT 要持续 2*MSL",
             "retransmission": "为什么 TCP 需要重传定时器",
         },
-        "setup": "两次运行使用同一个网络：{faults}。有缺陷的变体是 {variant}；真实协议是 RFC 9293{real_note}。",
-        "faults_none": "不丢包、不重复，报文段可以乱序，并最多延迟 MSL={msl} 个时间单位",
+        "setup": "两次运行使用同一个网络：{faults}。有缺陷的变体是 {variant}；真实协议是 {real}{real_note}。",
+        "faults_none": "不丢包、不重复，报文段可以乱序，并最多延迟 {delay} 个时间单位（MSL={msl}）",
         "faults": "丢包预算 {loss}，重复预算 {dup}，{channel} 网络，MSL={msl} 个时间单位",
         "broke": "在变体中，性质 {prop}（{desc}）被违反：检查器给出的最短反例共 {n} 步。",
         "held": "在真实协议中，同一性质在全部 {states:,} 个可达状态上都成立。",
@@ -86,12 +86,12 @@ _TEXT = {
         "then": "此后真实协议自行继续（不再有故障），直到没有连接、网络中也没有报文段；其步骤与变体的步骤并列给出。",
         "verdicts": "结论：变体 {v_status}，真实协议 {r_status}。",
         "real_note_tw": "，TIME-WAIT 为 2*MSL = {tw} 个时间单位（变体只有 {vtw}）",
-        "labels": ("变体", "真实协议 (RFC 9293)"),
+        "labels": ("变体", "真实协议（RFC 9293）"),  # as tcp/text.py words "real protocol"
     },
 }
 # Property descriptions in Chinese (the English ones are the properties' own).
 _PROPERTY_ZH = {
-    "no_bogus_open": "端点只有在对端当前这一代连接确实发起了本连接时，才会进入 ESTABLISHED",
+    "no_bogus_open": "端点只有在对端的某一代连接确实发起了本连接时，才会进入 ESTABLISHED（对端当前这一代，或者在与之同步时发出、完成了握手的那个报文段所属的一代）",
     "close_delivers_all": "端点收到对端的 FIN 时，已经收到对端应用在 CLOSE 之前写入的全部数据",
     "no_stale_delivery": "早先一代连接的数据或 FIN 绝不会被后来一代连接接受",
     "eventual_close": "每个连接最终都会结束：客户端 CLOSED，服务器 CLOSED 或 LISTEN（对应用、投递、定时器和时间假设弱公平；对故障不假设）",
@@ -115,6 +115,8 @@ class Lesson:
     variant_trace: Trace
     real_trace: Trace
     parting_step: int                     # 1-based step of the variant trace where they part
+    variant_name: str = ""                # the variant as configured: "three_step_close", "rfc1337+ack_throttling, time_wait=1"
+    real_name: str = ""                   # the real protocol as configured: "RFC 9293", "RFC 9293 + rfc1337 + ack_throttling"
     paragraphs: List[str] = field(default_factory=list)
     variant_steps: List[str] = field(default_factory=list)
     real_steps: List[str] = field(default_factory=list)
@@ -189,6 +191,19 @@ def _continue_to_settle(real: TcpModel, state, max_steps: int = 60):
     return path
 
 
+def _config_name(cfg, other) -> str:
+    """A configuration's variant with its switches, and its TIME-WAIT when ``other``'s differs."""
+    if cfg.time_wait_ticks != other.time_wait_ticks:
+        return f"{cfg.label}, time_wait={cfg.time_wait_ticks}"
+    return cfg.label
+
+
+def _real_name(cfg) -> str:
+    """The real protocol as configured: RFC 9293 and the switches in force on top of it."""
+    on = [name for name in (cfg.variant,) + cfg.switches if name != "rfc9293"]
+    return " + ".join(["RFC 9293"] + on)
+
+
 def explain(topic_name: str, lang: str = "en", specs_dir: Optional[Path] = None) -> Lesson:
     """Run a topic's variant and real protocol and build the lesson."""
     if topic_name not in TOPICS:
@@ -230,18 +245,19 @@ def explain(topic_name: str, lang: str = "en", specs_dir: Optional[Path] = None)
     w = words(lang)
     lesson = Lesson(topic_name, lang, T["title"][topic_name], topic.property, variant_model, real_model,
                     v_verdict.status, r_verdict.status, vtrace, real_trace, part + 1, real_states=r_result.stats.states,
-                    replayed=replayed)
+                    replayed=replayed, variant_name=_config_name(variant_cfg, real_cfg),
+                    real_name=_real_name(real_cfg))
     lesson.variant_steps = [describe(s, a, t, lang) for _, s, a, t in vtrace.steps()]
     lesson.real_steps = [describe(s, a, t, lang) for _, s, a, t in real_trace.steps()]
 
     cfg = variant_cfg
-    faults = (T["faults_none"].format(msl=cfg.msl) if not (cfg.loss or cfg.dup) and cfg.channel == "bag"
+    faults = (T["faults_none"].format(delay=cfg.max_delay_ticks, msl=cfg.msl) if not (cfg.loss or cfg.dup) and cfg.channel == "bag"
               else T["faults"].format(loss=cfg.loss, dup=cfg.dup, channel=cfg.channel, msl=cfg.msl))
     real_note = ""
     if real_cfg.time_wait_ticks != cfg.time_wait_ticks:
         real_note = T["real_note_tw"].format(tw=real_cfg.time_wait_ticks, vtw=cfg.time_wait_ticks)
     p = lesson.paragraphs
-    p.append(T["setup"].format(faults=faults, variant=cfg.variant, real_note=real_note))
+    p.append(T["setup"].format(faults=faults, variant=cfg.label, real=lesson.real_name, real_note=real_note))
     desc = _PROPERTY_ZH.get(topic.property, v_verdict.description) if lang == "zh" else v_verdict.description
     p.append(T["broke"].format(prop=topic.property, desc=desc, n=len(vtrace)))
     if r_verdict.status == "holds":

@@ -44,6 +44,8 @@ def builtin_path(name: str) -> Path:
 def resolve(arg: str) -> Path:
     """A command-line spec argument: an existing file or folder as given, else a built-in name
     (a bare name: an argument with a folder part is a path only)."""
+    if str(arg) == "":  # Path("") is the current folder
+        raise SpecError("''", "", "an empty file name; give a spec file or a folder")
     p = Path(arg)
     if p.exists():
         return p

@@ -127,7 +127,7 @@ class SpecRun:
             cells.append(f"<tr><td><i>{name}</i></td><td>{got:,}</td><td>{expected:,}</td><td>{mark}</td></tr>")
         complete = "complete" if stats.complete else f"incomplete ({html.escape(stats.stop_reason)})"
         return (f"<div class='tcpmodel-run'><b>{html.escape(self.spec.name)}</b> — variant "
-                f"{html.escape(self.spec.config.variant)}<br><i>{html.escape(self.spec.description)}</i>"
+                f"{html.escape(self.spec.config.label)}<br><i>{html.escape(self.spec.description)}</i>"
                 "<table><tr><th>property</th><th>verdict</th><th>expected</th><th></th></tr>"
                 + "".join(cells) + "</table>"
                 f"{stats.states:,} distinct states, {stats.transitions:,} transitions, depth {stats.depth}, "
@@ -194,6 +194,15 @@ def check_property_names(names: Sequence[str]) -> Tuple[str, ...]:
     return tuple(out)
 
 
+def build_model(spec: Spec, *, properties: Optional[Sequence[str]] = None,
+                config: Optional[TcpConfig] = None) -> Tuple[TcpModel, list]:
+    """The TCP model of ``spec`` (or of ``config`` instead) and its properties (the spec's
+    ``[expect]`` ones, or ``properties`` instead) built for the engine, not checked: what
+    :func:`run_spec` checks, and what the explorer steps through one action at a time."""
+    props = tuple(spec.expect) if properties is None else check_property_names(properties)
+    return TcpModel(spec.config if config is None else config), build(props)
+
+
 def run_spec(spec: Spec, *, properties: Optional[Sequence[str]] = None, config: Optional[TcpConfig] = None,
              progress: Optional[Callable] = None, keep_graph: bool = False,
              max_states: Optional[int] = None, max_seconds: Optional[float] = None,
@@ -208,8 +217,7 @@ def run_spec(spec: Spec, *, properties: Optional[Sequence[str]] = None, config: 
     props = tuple(spec.expect) if properties is None else check_property_names(properties)
     if not props:
         raise TcpModelError(f"{spec.name}: no property to check")
-    model = TcpModel(spec.config if config is None else config)
-    built = build(props)
+    model, built = build_model(spec, properties=props, config=config)
     limits = dict(
         max_states=max_states if max_states is not None else spec.max_states,
         max_seconds=max_seconds if max_seconds is not None else spec.max_seconds,

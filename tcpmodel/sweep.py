@@ -2,20 +2,20 @@
 
 A sweep takes a spec's configuration and properties and varies some parameters over inclusive
 integer ranges (and the channel over a list); the points are the cartesian product of the
-axes, every other parameter stays at the spec's value. Each point is checked by the engine
+axes, every other parameter stays at the spec's value (the variant and its switches too). Each point is checked by the engine
 with its own time budget, so a point that is too large comes out ``unknown`` instead of
 holding up the sweep.
 
 For each property and each numeric axis the sweep finds the *frontier*, with the other axes
 fixed: for a fault budget (``loss``, ``dup``) or ``max_retries`` the smallest value that
-breaks the property; for ``time_wait`` the largest TIME-WAIT that breaks it. ``None`` when
-nothing in the range breaks it.
+breaks the property; for ``time_wait`` (or ``rto``) the largest value that breaks it. ``None``
+when nothing in the range breaks it.
 
     from tcpmodel.spec import load
     from tcpmodel.sweep import Axis, sweep
     result = sweep(load("specs/short_time_wait.toml"), [Axis.range("time_wait", 1, 4)])
     result.status("no_stale_delivery", time_wait=3)   # "holds"
-    result.frontier("no_stale_delivery", "time_wait")  # 2
+    result.frontier("no_stale_delivery", "time_wait")  # 1
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ class Point:
 class Frontier:
     """Where one property starts to break along one numeric axis, the other axes fixed.
 
-    ``value`` is the smallest (fault budgets, retries) or largest (time_wait) value at which the
+    ``value`` is the smallest (fault budgets, retries) or largest (time_wait, rto) value at which the
     property is violated, None when it is violated nowhere on the line. ``certain`` is False
     when an ``unknown`` point could still move it: one scanned before ``value``, or any at all
     when ``value`` is None. ``at_range_end`` is True when ``value`` is the range's last value
@@ -292,7 +292,8 @@ def sweep(spec: Spec, axes: Sequence[Axis], properties: Optional[Sequence[str]] 
     """
     axes = tuple(axes)
     if not axes:
-        raise TcpModelError("nothing to sweep: give at least one axis (--loss, --dup, --time-wait, --retries, --channel)")
+        raise TcpModelError("nothing to sweep: give at least one axis ("
+                            + ", ".join("--" + name.replace("_", "-") for name in AXES) + ")")
     seen = set()
     for a in axes:
         if a.name in seen:
@@ -364,6 +365,7 @@ def sweep_to_dict(result: SweepResult) -> dict:
     out = {
         "spec": result.spec_name,
         "variant": result.base.variant,
+        "switches": list(result.base.switches),
         "msl": result.base.msl,
         "two_msl": result.two_msl,
         "axes": {a.name: list(a.values) for a in result.axes},

@@ -37,7 +37,9 @@ def test_specs_lists_names_and_descriptions(tmp_path):
     lines = proc.stdout.splitlines()
     assert lines[0] == f"built-in specs ({SPECS}):"
     assert [line.split()[0] for line in lines[1:]] == NAMES
-    assert "  no_time_wait          client CLOSED right after its last ACK; one loss, FIFO network" in lines
+    width = max(map(len, NAMES)) + 2  # one column of names, the descriptions aligned after it
+    assert f"  {'no_time_wait':<{width}}client CLOSED right after its last ACK; one loss, FIFO network" in lines
+    assert all(line[2 + width - 2:2 + width] == "  " and line[2 + width] != " " for line in lines[1:])
 
 
 def test_specs_copy_then_check_the_copy(tmp_path):

@@ -14,7 +14,7 @@ from tcpmodel.render.ladder import MIN_BAND, X_C, X_MID, X_S, follow_segments, l
 from tcpmodel.run import run_spec
 from tcpmodel.spec import load_all
 from tcpmodel.tcp.properties import WITNESSES
-from tcpmodel.tcp.tcb import format_segment
+from tcpmodel.tcp.tcb import FIN, S2C, TIME_WAIT, format_segment
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed (scripts/install.sh)")
@@ -133,7 +133,10 @@ def test_time_axis_and_straight_arrows(found):
     # the TIME-WAIT brackets: entry to the retransmitted FIN, then the restarted timer to the timeout
     assert "2MSL = 4 ticks\\l" not in src  # the server never enters TIME-WAIT here
     assert "TIME-WAIT\\r2MSL = 4 ticks\\r" in src and "TIME-WAIT (restarted)\\r2MSL = 4 ticks\\r" in src
-    restart = next(i + 1 for i, s, a, t in trace.steps() if a[0] == "deliver" and s[0].state == 10)
+    # the retransmitted FIN reaching the client in TIME-WAIT (not the server's receipt of an
+    # earlier ACK, which also happens while the client is in TIME-WAIT)
+    restart = next(i + 1 for i, s, a, t in trace.steps()
+                   if a[0] == "deliver" and a[1] == S2C and a[2].flags & FIN and s[0].state == TIME_WAIT)
     timeout = len(trace)
     assert pos["twc0b"][1] == pos[f"c{_entry(trace)}"][1] and pos["twc0c"][1] == pos[f"c{restart}"][1]
     assert pos["twc1b"][1] == pos[f"c{restart}"][1] and pos["twc1c"][1] == pos[f"c{timeout}"][1]
@@ -160,7 +163,7 @@ def test_rexmt_only_for_retransmission_timer_sends():
     assert not again[0].rexmt and "rexmt" not in ladder(trace, "x").source
     lost_ack = _run("no_time_wait")
     rexmt = [f for f in follow_segments(lost_ack.result["graceful_end"].trace) if f.rexmt]
-    assert [(f.src, format_segment(f.seg)) for f in rexmt] == [("s20", "FIN,ACK seq=302 ack=103")]
+    assert [(f.src, format_segment(f.seg)) for f in rexmt] == [("s19", "FIN,ACK seq=302 ack=103")]
 
 
 @needs_dot
@@ -178,7 +181,7 @@ def test_canonical_docs_rendered_readable(tmp_path, canonical):
         if stem.endswith(".ladder"):
             assert width <= 800 and min(sizes) >= 12, (stem, width)
     assert (root / "four_step_close.txt").read_text(encoding="utf-8").splitlines()[-1] == \
-        " 22. client: TIME-WAIT timeout → CLOSED"
+        "   22. client: TIME-WAIT timeout → CLOSED"  # as the one trace printer (SpecRun.trace_text) indents
     index = (root / "index.html").read_text(encoding="utf-8")
     assert index.count("<svg") == len(CANONICAL) + 3
     # byte for byte the same when written again

@@ -69,18 +69,18 @@ def test_check_json_matches_its_schema_and_names_flags_and_actions(check_json):
     assert doc["tool"]["name"] == "tcpmodel"
     spec = doc["specs"][0]
     assert spec["spec"] == "no_time_wait"
-    assert spec["counts"] == {"states": 1224, "transitions": 2571, "depth": 23} == spec["expected_counts"]
+    assert spec["counts"] == {"states": 1177, "transitions": 2495, "depth": 22} == spec["expected_counts"]
     assert spec["unexpected"] == []
     steps = spec["verdicts"][0]["trace"]["steps"]
     assert steps[1]["action"] == {
         "kind": "deliver", "actor": "server", "direction": "client→server",
-        "segment": {"seq": 100, "ack": 0, "flags": ["SYN"], "dlen": 0, "cinc": 1, "sconn": 0, "age": 0,
+        "segment": {"seq": 100, "ack": 0, "flags": ["SYN"], "dlen": 0, "cinc": 1, "sconn": 0, "limit": 1, "age": 0,
                     "text": "SYN seq=100"},
         "text": "server: receive SYN seq=100",
     }
     assert steps[0]["action"] == {"kind": "OPEN", "actor": "client", "iss": 100, "text": "client: OPEN (active), ISS=100"}
     assert steps[16]["action"]["kind"] == "lose" and steps[16]["action"]["actor"] is None
-    assert steps[19]["action"] == {"kind": "timeout", "actor": "server", "timer": "retransmission",
+    assert steps[18]["action"] == {"kind": "timeout", "actor": "server", "timer": "retransmission",
                                    "text": "server: retransmission timeout"}
     assert steps[1]["state"]["network"]["server→client"][0]["flags"] == ["SYN", "ACK"]
     assert steps[1]["state"]["server"]["state"] == "SYN-RECEIVED"
@@ -134,10 +134,19 @@ def test_explain_json_matches_its_schema():
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     validator("explain").validate(doc)
-    assert (doc["kind"], doc["topic"], doc["variant"]) == ("explain", "close", "three_step_close")
+    assert (doc["kind"], doc["topic"], doc["variant"], doc["switches"]) == ("explain", "close", "three_step_close", [])
     assert (doc["variant_status"], doc["real_status"]) == ("violated", "holds")
-    assert len(doc["variant_trace"]["steps"]) == len(doc["variant_steps"]) == 10
-    assert doc["variant_trace"]["steps"][6]["action"]["segment"]["flags"] == ["FIN", "ACK"]
+    assert len(doc["variant_trace"]["steps"]) == len(doc["variant_steps"]) == 12
+    assert doc["variant_trace"]["steps"][7]["action"]["segment"]["flags"] == ["FIN", "ACK"]
+    assert doc["variant_trace"]["steps"][7]["state"]["server"]["state"] == "LAST-ACK"  # FIN answered by FIN,ACK
+
+
+def test_explain_json_names_the_switches():
+    proc = cli("explain", "time-wait", "--json", "--no-write")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    validator("explain").validate(doc)
+    assert (doc["variant"], doc["switches"]) == ("rfc1337", ["ack_throttling"])
 
 
 def test_sweep_json_matches_its_schema():
@@ -147,6 +156,7 @@ def test_sweep_json_matches_its_schema():
     validator("sweep").validate(doc)
     assert [p["coords"] for p in doc["points"]] == [{"dup": 0}, {"dup": 1}]
     assert [p["verdicts"] for p in doc["points"]] == [{"close_delivers_all": "violated"}] * 2
+    assert (doc["variant"], doc["switches"]) == ("three_step_close", [])
     assert [p["coords"] for p in doc["run"]["points"]] == [{"dup": 0}, {"dup": 1}]
     assert "seconds" not in json.dumps(doc["points"])
 
@@ -213,7 +223,7 @@ def test_itf_files_follow_adr_015(tmp_path):
     doc = json.loads((out / "no_time_wait" / "graceful_end.itf.json").read_text(encoding="utf-8"))
     assert doc["vars"] == list(VARS) and "loop" not in doc
     assert doc["#meta"]["format"] == "ITF" and doc["#meta"]["trace_kind"] == "counterexample"
-    assert len(doc["states"]) == 23 and [s["#meta"]["index"] for s in doc["states"]] == list(range(23))
+    assert len(doc["states"]) == 22 and [s["#meta"]["index"] for s in doc["states"]] == list(range(22))
     assert doc["states"][0]["action"] == {"kind": "init", "text": "initial state"}
     s1 = doc["states"][2]
     assert s1["action"]["segment"]["flags"] == {"#set": ["SYN"]}
@@ -255,7 +265,7 @@ def test_graphml_reads_back_with_networkx(tmp_path):
     assert proc.returncode == 0, proc.stderr
     g = nx.read_graphml(tmp_path / "g" / "no_time_wait.graphml", force_multigraph=True)
     assert isinstance(g, nx.MultiDiGraph)
-    assert (g.number_of_nodes(), g.number_of_edges()) == (1224, 2571)
+    assert (g.number_of_nodes(), g.number_of_edges()) == (1177, 2495)
     for _, data in g.nodes(data=True):
         assert all(isinstance(v, (str, int, bool, float)) for v in data.values())
     n0 = g.nodes["n0"]
@@ -264,6 +274,17 @@ def test_graphml_reads_back_with_networkx(tmp_path):
     edge = next(d for _, _, d in g.out_edges("n0", data=True))
     assert edge == {"kind": "OPEN", "actor": "client", "direction": "", "flags": "", "text": "client: OPEN (active), ISS=100"}
     assert sum(1 for _, d in g.nodes(data=True) if d["initial"]) == 1
+
+
+def test_itf_and_graphml_name_the_variant_and_its_switches(tmp_path):
+    from tcpmodel.formats import write_graphml
+
+    run = run_spec(load(SPECS / "rfc9293_throttled.toml"), properties=["three_way_handshake"], keep_graph=True)
+    meta = trace_to_itf(run, "three_way_handshake")["#meta"]
+    assert (meta["variant"], meta["switches"]) == ("rfc9293", ["ack_throttling"])
+    write_graphml(tmp_path / "t.graphml", run)
+    g = nx.read_graphml(tmp_path / "t.graphml", force_multigraph=True)
+    assert (g.graph["variant"], g.graph["switches"]) == ("rfc9293", "ack_throttling")
 
 
 def test_format_flags_name_a_folder(tmp_path):

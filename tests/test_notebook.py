@@ -27,16 +27,16 @@ def test_a_run_shows_its_verdict_table(run):
     html = data["text/html"]
     assert "<b>three_step_close</b> — variant three_step_close" in html
     assert "<tr><td>close_delivers_all</td><td>violated</td><td>violated</td><td>ok</td></tr>" in html
-    assert "<tr><td><i>states</i></td><td>1,261</td><td>1,261</td><td>ok</td></tr>" in html
-    assert "1,261 distinct states, 3,206 transitions, depth 21, complete" in html
+    assert "<tr><td><i>states</i></td><td>127</td><td>127</td><td>ok</td></tr>" in html
+    assert "127 distinct states, 226 transitions, depth 19, complete" in html
 
 
 def test_a_trace_shows_its_steps(run):
     view = run.trace("close_delivers_all")
     html = shown(view)["text/html"]
-    assert "<b>close_delivers_all: counterexample, 10 steps</b>" in html
-    assert "<tr><td>8</td><td>server: SEND</td></tr>" in html
-    assert str(view).splitlines()[0] == "close_delivers_all: counterexample, 10 steps"
+    assert "<b>close_delivers_all: counterexample, 12 steps</b>" in html
+    assert "<tr><td>9</td><td>server: SEND</td></tr>" in html
+    assert str(view).splitlines()[0] == "close_delivers_all: counterexample, 12 steps"
 
 
 def test_diagrams_show_as_svg(run):

@@ -1,5 +1,7 @@
 """One path from a spec to a result (DESIGN.md): only tcpmodel.run builds the TCP model and
-calls the engine; render reads results through public fields only. Checked on the source."""
+calls the engine (the explorer, which steps through a model by hand, gets it from
+run.build_model); render reads results through public fields only (the reachable graph as
+Result.state_graph). Checked on the source."""
 
 import ast
 from pathlib import Path

@@ -169,7 +169,7 @@ def test_endpoint_projection_against_figure5(simultaneous):
 def test_full_graph_guard(no_time_wait):
     graph = no_time_wait.result._graph
     g, why = full_graph(graph, limit=10)
-    assert g is None and "1,224 states" in why and "limit of 10" in why
+    assert g is None and "1,177 states" in why and "limit of 10" in why
     g, why = full_graph(graph, limit=10_000)
     assert why == "" and "subgraph cluster_0" in g.source and "CLOSED | LISTEN" in g.source
 

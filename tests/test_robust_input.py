@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from tcpmodel.errors import SpecError, TcpModelError
 from tcpmodel.formats.jsondoc import spec_data
 from tcpmodel.run import run_spec
-from tcpmodel.spec import (FAULTS, LIMITS, MAX_SPEC_BYTES, PARAMETERS, TEXT_LIMIT, bounds, estimate_states, load,
-                           safe_text, safe_value)
+from tcpmodel.spec import (FAULTS, HUGE_STATES, LIMITS, MAX_SPEC_BYTES, PARAMETERS, TEXT_LIMIT, bounds,
+                           estimate_states, load, safe_text, safe_value)
 from tcpmodel.sweep import Axis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,14 +185,28 @@ def test_every_integer_has_a_maximum(tmp_path, table, key):
     assert (err.key, err.message) == (f"{table}.{key}", f"must be at most {high}, got {high + 1}")
     err = error_of(write(tmp_path, f"[{table}]\n{key} = {2**63}\n" + EXPECT))
     assert err.message == f"must be at most {high}, got {2**63}"
-    if key != "time_wait":  # time_wait at its maximum is fine too, but only with a long enough msl
-        spec = load(write(tmp_path, f"[{table}]\n{key} = {high}\n" + EXPECT))
-        assert getattr(spec.config, key, None) == high or getattr(spec, key) == high
+    # max_delay is also bounded by msl (an original arrives within it; only duplicates live msl):
+    # at its maximum it needs msl at its maximum too, and above msl it is refused by that bound
+    extra = f"msl = {bounds('msl')[1]}\n" if key == "max_delay" else ""
+    spec = load(write(tmp_path, f"[{table}]\n{extra}{key} = {high}\n" + EXPECT))
+    assert getattr(spec.config, key, None) == high or getattr(spec, key) == high
+    if key == "max_delay":
+        assert high == bounds("msl")[1]  # its own row is no tighter than msl's
+        err = error_of(write(tmp_path, f"[{table}]\nmsl = {high - 1}\n{key} = {high}\n" + EXPECT))
+        assert (err.key, err.message) == ("parameters.max_delay", f"must be at most msl = {high - 1}, got {high}")
 
 
 def test_the_chosen_maxima():
     assert {k: bounds(k)[1] for k in ("msl", "incarnations", "loss", "dup", "window", "max_retries")} == {
         "msl": 8, "incarnations": 4, "loss": 8, "dup": 8, "window": 8, "max_retries": 8}
+    # times: a delay is at most an MSL; timers may run to 4*max MSL (RTO > MSL, TIME-WAIT > 2*MSL)
+    assert {k: bounds(k) for k in ("max_delay", "rto", "syn_rto", "time_wait")} == {
+        "max_delay": (1, 8), "rto": (1, 32), "syn_rto": (1, 32), "time_wait": (1, 32)}
+    # ISN distance between incarnations: every ISN of the last incarnation stays far below 2**31
+    assert bounds("isn_stride") == (1, 1000) and bounds("isn_stride")[1] * bounds("incarnations")[1] < 2**16
+    # the words
+    assert (PARAMETERS["lifetime"].allowed, PARAMETERS["close"].allowed) == (("half_open", "closed"),
+                                                                             ("after_data", "any_time"))
 
 
 def test_isn_choices_are_bounded_in_number(tmp_path):
@@ -223,11 +237,16 @@ def test_the_estimate_stays_below_every_shipped_spec(name):
 
 
 def test_a_huge_run_is_warned_about_before_it_starts(tmp_path):
-    huge = write(tmp_path, "[parameters]\nmsl = 8\nrto = 9\n[faults]\nloss = 3\ndup = 3\n" + EXPECT, "huge.toml")
-    assert round(estimate_states(load(huge).config)) == 365_040_000  # 500 * 2**7 * 3**3 * 5**3 * 1.3**2
+    huge = write(tmp_path, "[parameters]\nmsl = 8\nrto = 9\n[faults]\nloss = 4\ndup = 8\n" + EXPECT, "huge.toml")
+    # bag 50 * max_delay (= msl) 1.3**7 * loss 1.4**4 * dup 5**8 * data 1.15 * 1.2
+    assert round(estimate_states(load(huge).config)) == 649_717_754
     r = cli("check", huge, "--no-write", "--max-seconds", "1")
     assert r.returncode == 3, r.stdout + r.stderr
-    assert r.stderr.splitlines()[0].startswith(f"tcpmodel: warning: {huge}: expect at least ~365,040,000 states ")
+    assert r.stderr.splitlines()[0].startswith(f"tcpmodel: warning: {huge}: expect at least ~649,717,754 states ")
+    # the time that counts is max_delay (originals), not msl (only duplicates live that long)
+    config = load(huge).config
+    assert estimate_states(config.replace(max_delay=1)) == pytest.approx(estimate_states(config) / 1.3**7)
+    assert estimate_states(config.replace(dup=6)) < HUGE_STATES
     r = cli("check", SPECS / "no_retransmit.toml", "--no-write")
     assert r.returncode == 0 and "warning" not in r.stderr
 

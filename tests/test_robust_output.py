@@ -68,7 +68,7 @@ def test_hostile_spec_file_names_get_safe_folders(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "specs"]  # nothing written beside out/
     for run, folder in zip(runs, written.folders.values()):  # each folder holds its own spec's report
         data = json.loads((out / folder / "verdicts.json").read_text(encoding="utf-8"))
-        assert data["path"] == str(run.spec.path)
+        assert data["source"] == str(run.spec.path)
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "a&quot;b&#x27;c&lt;d&gt;" in page  # the name is shown, escaped
     assert "a\"b'c<d>" not in page

@@ -2,11 +2,14 @@
 
 The verdicts asserted here are what the checker says (measured, then written down):
 
-- short_time_wait.toml (MSL 2, reuse, constant ISN, FIFO), TIME-WAIT 1..4, one duplication:
-  no_stale_delivery violated at 1 and 2, holds at 3 and 4 (frontier 2); no_bogus_open
-  violated at 1 only (frontier 1); no_reuse_before_2msl violated at all four (frontier 4, the
-  end of the range). With no duplication: no_reuse_before_2msl violated at 1..3 and holds
-  from 4 = 2*MSL on (frontier 3); the other two hold everywhere.
+- short_time_wait.toml (rfc1337 + ack_throttling, MSL 2, originals within max_delay 1,
+  reuse, constant ISN, reordering), TIME-WAIT 1..4, one duplication: no_stale_delivery
+  violated at 1 only (frontier 1); no_bogus_open and no_reuse_before_2msl violated at all
+  four (frontier 4, the end of the range: an old duplicate SYN meets the re-listening server
+  and opens a half-open connection whatever TIME-WAIT lasts, rfc1337_reuse_constant_isn.toml).
+  With no duplication: no_reuse_before_2msl violated at 1 only (a RST answering the first
+  connection's last original is still in flight after one tick) and holds from 2 on (frontier
+  1); the other two hold everywhere.
 - no_retransmit.toml, loss 0..2: eventual_close holds at 0, violated from 1 (frontier 1);
   rfc9293_faults.toml, loss 0..2: eventual_close holds everywhere (no frontier).
 - two_way_handshake.toml, dup 0..1: no_bogus_open holds at 0, violated at 1 (frontier 1).
@@ -46,23 +49,27 @@ def time_wait_sweep():
 # ------------------------------------------------------------ (a) TIME-WAIT
 def test_time_wait_sweep_with_one_duplicate(time_wait_sweep):
     r, _ = time_wait_sweep
-    assert r.line("no_stale_delivery", "time_wait", dup=1) == [(1, V), (2, V), (3, H), (4, H)]
-    assert r.line("no_bogus_open", "time_wait", dup=1) == [(1, V), (2, H), (3, H), (4, H)]
-    # Replies to old duplicates (an ACK from TIME-WAIT, then a RST from the CLOSED peer) start
-    # new lifetimes, so old-incarnation segments outlive even a 2*MSL TIME-WAIT.
+    # The duplicated data octet outlives a 1-tick TIME-WAIT only (originals arrive within 1 tick).
+    assert r.line("no_stale_delivery", "time_wait", dup=1) == [(1, V), (2, H), (3, H), (4, H)]
+    # With a constant ISN an old duplicate SYN opens a half-open connection at the re-listening
+    # server whatever TIME-WAIT lasts (rfc1337_reuse_constant_isn.toml), and replies to old
+    # duplicates (a RST from the CLOSED server, segments of that half-open connection) start new
+    # lifetimes: old-incarnation segments outlive even a 2*MSL TIME-WAIT.
+    assert r.line("no_bogus_open", "time_wait", dup=1) == [(1, V), (2, V), (3, V), (4, V)]
     assert r.line("no_reuse_before_2msl", "time_wait", dup=1) == [(1, V), (2, V), (3, V), (4, V)]
-    assert r.frontier("no_stale_delivery", "time_wait", dup=1) == 2
-    assert r.frontier("no_bogus_open", "time_wait", dup=1) == 1
-    f = r.frontier_of("no_reuse_before_2msl", "time_wait", dup=1)
-    assert (f.value, f.direction, f.certain, f.at_range_end) == (4, "largest", True, True)
+    assert r.frontier("no_stale_delivery", "time_wait", dup=1) == 1
+    for prop in ("no_bogus_open", "no_reuse_before_2msl"):
+        f = r.frontier_of(prop, "time_wait", dup=1)
+        assert (f.value, f.direction, f.certain, f.at_range_end) == (4, "largest", True, True)
 
 
 def test_time_wait_sweep_without_faults(time_wait_sweep):
     r, _ = time_wait_sweep
-    # No duplication: 2*MSL is exactly enough, anything shorter is not (a spuriously
-    # retransmitted FIN's ACK is still in flight when the client reopens).
-    assert r.line("no_reuse_before_2msl", "time_wait", dup=0) == [(1, V), (2, V), (3, V), (4, H)]
-    assert r.frontier("no_reuse_before_2msl", "time_wait", dup=0) == 3
+    # No duplication: originals arrive within max_delay = 1 tick, and with ACK throttling nothing
+    # answers an old ACK but the CLOSED server's RST: a TIME-WAIT of 1 tick lets the client
+    # reopen with that RST still in flight, 2 ticks are enough.
+    assert r.line("no_reuse_before_2msl", "time_wait", dup=0) == [(1, V), (2, H), (3, H), (4, H)]
+    assert r.frontier("no_reuse_before_2msl", "time_wait", dup=0) == 1
     for prop in ("no_stale_delivery", "no_bogus_open"):
         assert r.line(prop, "time_wait", dup=0) == [(1, H), (2, H), (3, H), (4, H)]
         f = r.frontier_of(prop, "time_wait", dup=0)
@@ -71,9 +78,9 @@ def test_time_wait_sweep_without_faults(time_wait_sweep):
 
 def test_time_wait_sweep_frontiers_along_dup(time_wait_sweep):
     r, _ = time_wait_sweep
-    assert [r.frontier("no_reuse_before_2msl", "dup", time_wait=tw) for tw in (1, 2, 3, 4)] == [0, 0, 0, 1]
-    assert [r.frontier("no_stale_delivery", "dup", time_wait=tw) for tw in (1, 2, 3, 4)] == [1, 1, None, None]
-    assert [r.frontier("no_bogus_open", "dup", time_wait=tw) for tw in (1, 2, 3, 4)] == [1, None, None, None]
+    assert [r.frontier("no_reuse_before_2msl", "dup", time_wait=tw) for tw in (1, 2, 3, 4)] == [0, 1, 1, 1]
+    assert [r.frontier("no_stale_delivery", "dup", time_wait=tw) for tw in (1, 2, 3, 4)] == [1, None, None, None]
+    assert [r.frontier("no_bogus_open", "dup", time_wait=tw) for tw in (1, 2, 3, 4)] == [1, 1, 1, 1]
 
 
 def test_time_wait_sweep_points_and_variants(time_wait_sweep):
@@ -81,13 +88,15 @@ def test_time_wait_sweep_points_and_variants(time_wait_sweep):
     assert [a.name for a in r.axes] == ["dup", "time_wait"]  # canonical order, last varies fastest
     assert [p.coords for p in r.points][:2] == [(("dup", 0), ("time_wait", 1)), (("dup", 0), ("time_wait", 2))]
     assert all(p.complete for p in r.points)
-    variants = {p.value("time_wait"): p.config.variant for p in r.points}
-    assert variants == {1: "short_time_wait", 2: "short_time_wait", 3: "short_time_wait", 4: "rfc9293"}
+    # TIME-WAIT is a plain parameter: sweeping it leaves the variant and its switches alone.
+    base = load(SPECS / "short_time_wait.toml").config
+    assert all(p.config == base.replace(time_wait=p.value("time_wait"), dup=p.value("dup")) for p in r.points)
+    assert {p.config.label for p in r.points} == {"rfc1337+ack_throttling"}
     assert all(p.config.time_wait_ticks == p.value("time_wait") for p in r.points)
-    # Exact state counts (deterministic) keep each point small.
-    assert r.point(dup=1, time_wait=1).states == 95_640
-    assert r.point(dup=0, time_wait=4).states == 4_153
-    assert sum(p.states for p in r.points) < 400_000
+    # Exact state counts (deterministic) keep each point small; (dup 1, TIME-WAIT 1) is the spec.
+    assert r.point(dup=1, time_wait=1).states == 171_136
+    assert r.point(dup=0, time_wait=4).states == 655
+    assert sum(p.states for p in r.points) < 250_000
     assert seconds < 25
 
 
@@ -97,7 +106,7 @@ def test_loss_sweep_no_retransmit():
     assert r.line("eventual_close", "loss") == [(0, H), (1, V), (2, V)]
     f = r.frontier_of("eventual_close", "loss")
     assert (f.value, f.direction, f.certain, f.at_range_end) == (1, "smallest", True, False)
-    assert [p.states for p in r.points] == [78, 232, 380]
+    assert [p.states for p in r.points] == [82, 242, 398]
 
 
 def test_loss_sweep_reference_protocol_never_breaks():
@@ -128,14 +137,16 @@ def test_axis_parsing():
 
 
 def test_config_at_variant_rules():
-    stw = load(SPECS / "short_time_wait.toml").config
-    assert config_at(stw, [("time_wait", 3)]).variant == "short_time_wait"
-    assert config_at(stw, [("time_wait", 4)]).variant == "rfc9293"
-    ref = load(SPECS / "rfc9293.toml").config  # msl 1
-    assert config_at(ref, [("time_wait", 1)]).variant == "short_time_wait"
-    assert config_at(ref, [("time_wait", 2)]).variant == "rfc9293"
-    assert config_at(ref, [("time_wait", 2)]).time_wait_ticks == 2
-    # Other variants keep their name (the spec loader allows any time_wait with them).
+    # TIME-WAIT's length is a plain parameter of every variant with TIME-WAIT: a point sets it
+    # and nothing else (no variant is renamed by it).
+    stw = load(SPECS / "short_time_wait.toml").config  # rfc1337 + ack_throttling, time_wait 1
+    assert config_at(stw, [("time_wait", 3)]) == stw.replace(time_wait=3)
+    assert config_at(stw, [("time_wait", 4)]).label == "rfc1337+ack_throttling"
+    ref = load(SPECS / "rfc9293.toml").config  # msl 2, TIME-WAIT 2*MSL
+    assert ref.time_wait is None and ref.time_wait_ticks == 4
+    assert config_at(ref, [("time_wait", 1)]) == ref.replace(time_wait=1)
+    assert config_at(ref, [("time_wait", 1)]).time_wait_ticks == 1
+    assert config_at(ref, [("time_wait", 4)]).variant == "rfc9293"
     assert config_at(load(SPECS / "rfc1337.toml").config, [("time_wait", 1)]).variant == "rfc1337"
     with pytest.raises(TcpModelError, match="no TIME-WAIT"):
         config_at(load(SPECS / "no_time_wait.toml").config, [("time_wait", 1)])
@@ -156,7 +167,7 @@ def test_sweep_usage_errors():
 def test_per_point_limit_gives_unknown():
     spec = load(SPECS / "two_way_handshake.toml")
     r = sweep(spec, [Axis.parse("dup", "0..1")], max_states=400)
-    # dup 0 has 382 states (complete); dup 1 has 5,551 and stops at the limit.
+    # dup 0 has 386 states (complete); dup 1 has 10,457 and stops at the limit.
     assert [(p.complete, p.verdicts["no_bogus_open"]) for p in r.points] == [(True, H), (False, U)]
     assert r.points[1].stop_reason == "state limit"
     f = r.frontier_of("no_bogus_open", "dup")
@@ -200,20 +211,21 @@ def test_write_sweep_files_are_deterministic(tmp_path, time_wait_sweep):
         assert (a.folder / name).read_bytes() == (b.folder / name).read_bytes(), name
     rows = list(csv.DictReader(io.StringIO((a.folder / "sweep.csv").read_text())))
     assert len(rows) == 8
-    assert rows[4] == {"dup": "1", "time_wait": "1", "variant": "short_time_wait", "no_stale_delivery": V,
-                       "no_bogus_open": V, "no_reuse_before_2msl": V, "states": "95640",
+    assert rows[4] == {"dup": "1", "time_wait": "1", "variant": "rfc1337+ack_throttling", "no_stale_delivery": V,
+                       "no_bogus_open": V, "no_reuse_before_2msl": V, "states": "171136",
                        "transitions": rows[4]["transitions"], "depth": rows[4]["depth"], "complete": "yes"}
     fr = list(csv.DictReader(io.StringIO((a.folder / "frontiers.csv").read_text())))
     stale = [f for f in fr if f["property"] == "no_stale_delivery" and f["axis"] == "time_wait"]
-    assert [(f["fixed"], f["frontier"]) for f in stale] == [("dup=0", ""), ("dup=1", "2")]
+    assert [(f["fixed"], f["frontier"]) for f in stale] == [("dup=0", ""), ("dup=1", "1")]
     svg = (a.folder / "sweep.svg").read_text()
     assert svg.startswith("<?xml") and "<dc:date>" not in svg
     assert (a.folder / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     md = (a.folder / "sweep.md").read_text()
-    assert "| 1 | 2 | short_time_wait | violated | holds | violated |" in md
+    assert "| 1 | 2 | rfc1337+ack_throttling | holds | violated | violated |" in md
+    assert "variant rfc1337+ack_throttling, msl 2, max_delay 1, rto 2," in md
     assert "seconds" not in (a.folder / "sweep.csv").read_text()
     page = (a.folder / "index.html").read_text()
-    assert "sweep.svg" in page and "largest TIME-WAIT that breaks it: 2" in page
+    assert "sweep.svg" in page and "largest TIME-WAIT that breaks it: 1" in page
     # Written again, the folder is replaced whole (no staging folder left behind).
     write_sweep(tmp_path / "a", r)
     assert [p.name for p in (tmp_path / "a" / "sweep").iterdir()] == ["short_time_wait"]
@@ -224,13 +236,15 @@ def test_text_table_and_json(time_wait_sweep):
 
     r, _ = time_wait_sweep
     text = text_table(r, timings=False)
-    assert "no_stale_delivery     along time_wait with dup=1: largest TIME-WAIT that breaks it: 2" in text
-    assert "no_reuse_before_2msl  along time_wait with dup=0: largest TIME-WAIT that breaks it: 3" in text
+    assert "no_stale_delivery     along time_wait with dup=1: largest TIME-WAIT that breaks it: 1" in text
+    assert "no_reuse_before_2msl  along time_wait with dup=0: largest TIME-WAIT that breaks it: 1" in text
     assert "no_bogus_open         along time_wait with dup=0: never violated in range" in text
     d = sweep_to_dict(r)
     json.dumps(d)
     assert d["axes"] == {"dup": [0, 1], "time_wait": [1, 2, 3, 4]}
     assert d["two_msl"] == 4
+    assert (d["variant"], d["switches"]) == ("rfc1337", ["ack_throttling"])
+    assert text.startswith("sweep of short_time_wait (variant rfc1337+ack_throttling, MSL 2, 2*MSL 4)")
     assert d["points"][0]["coords"] == {"dup": 0, "time_wait": 1}
     assert "seconds" not in d and "seconds" not in d["points"][0]
 
@@ -242,6 +256,22 @@ def test_cli_sweep(tmp_path, capsys):
     assert code == 0
     assert "no_bogus_open  along dup: smallest dup that breaks it: 1" in out
     assert (tmp_path / "sweep" / "two_way_handshake" / "sweep.svg").exists()
+
+
+def test_every_axis_can_be_swept_and_plotted(tmp_path, capsys):
+    from tcpmodel.render.sweep_plot import AXIS_LABELS, PLOT_X_PREFERENCE
+    from tcpmodel.sweep import AXES
+
+    assert set(PLOT_X_PREFERENCE) == set(AXES) == set(AXIS_LABELS)
+    # an axis alone on the plot's x axis: the RTO (numeric, "largest") and the lifetime rule (a list)
+    code = main(["sweep", "three_step_close", "--rto", "2..3", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "close_delivers_all  along rto: largest RTO that breaks it: 3 (the end of the range" in out
+    code = main(["sweep", "three_step_close", "--lifetime", "half_open,closed", "--out", str(tmp_path / "l")])
+    assert code == 0
+    for folder in (tmp_path, tmp_path / "l"):
+        assert (folder / "sweep" / "three_step_close" / "sweep.svg").exists()
 
 
 def test_cli_sweep_json(tmp_path, capsys):

@@ -34,8 +34,9 @@ PROPERTY_SCOPE = {
 
 
 def segment_key(seg: dict) -> str:
-    """A segment's identity in flight, without its age (a tick changes the age only): the
-    ladder follows a segment from its sending to its delivery or loss by this key."""
+    """A segment's identity in flight, without its age and limit (a tick changes the age, a
+    duplication gives the copy MSL as its limit): the ladder follows a segment from its
+    sending to its delivery or loss by this key."""
     return f"{seg['seq']}/{seg['ack']}/{seg['flags']}/{seg['dlen']}/{seg['cinc']}/{seg['sconn']}"
 
 
@@ -126,9 +127,11 @@ def budgets_override(config, loss, dup):
 
 
 def parameters(config) -> dict:
-    """The parameters the page shows beside the spec's name."""
-    return {"variant": config.variant, "msl": config.msl, "rto": config.rto, "max_retries": config.max_retries,
-            "window": config.window, "time_wait": config.time_wait_ticks, "channel": config.channel,
+    """The parameters the page shows beside the spec's name (``time_wait`` is None when the
+    variant has no TIME-WAIT)."""
+    return {"variant": config.label, "msl": config.msl, "max_delay": config.max_delay_ticks, "rto": config.rto,
+            "syn_rto": config.syn_rto_ticks, "max_retries": config.max_retries,
+            "window": config.window, "time_wait": config.time_wait_ticks if config.rules.time_wait_state else None, "channel": config.channel,
             "loss": config.loss, "dup": config.dup}
 
 

@@ -17,9 +17,8 @@ from urllib.parse import urlencode
 
 from ..engine import Trace
 from ..errors import TcpModelError
-from ..run import run_spec
+from ..run import build_model, run_spec
 from ..spec import Spec, load
-from ..tcp import TcpModel, build
 from . import adapter
 
 MAX_RUN_LENGTH = 500     # longer runs are refused (a URL is not a place for more)
@@ -81,8 +80,7 @@ class SpecSession:
     def __init__(self, spec: Spec, loss: Optional[int] = None, dup: Optional[int] = None):
         config = adapter.budgets_override(spec.config, loss, dup)
         self.spec = spec if config is spec.config else dataclasses.replace(spec, config=config)
-        self.model = TcpModel(config)
-        self.props = build(spec.properties)
+        self.model, self.props = build_model(self.spec)  # the spec with the page's budgets
         self.initial = self.model.init_states()[0]
         self._successors: "OrderedDict" = OrderedDict()
         self._lock = threading.Lock()   # the model's memo tables are not meant for threads
@@ -149,18 +147,18 @@ class SpecSession:
         with self._check_lock:
             if self._traces is None:
                 result = run_spec(self.spec).result
-                found = []
-                for name, v in result.verdicts.items():
-                    if v.trace is None:
-                        continue
-                    what = "witness" if v.is_witness else ("lasso" if v.trace.is_lasso else "counterexample")
-                    run = self.trace_to_run(v.trace)
-                    texts = [{lang: self.model.describe(s, a, t, lang) for lang in adapter.LANGS}
-                             for _, s, a, t in v.trace.steps()]
-                    found.append({"name": name, "status": v.status, "what": what, "loop_start": v.trace.loop_start,
-                                  "run": run, "steps": len(run), "texts": texts})
-                self._traces = found
+                self._traces = [self.trace_entry(name, v) for name, v in result.verdicts.items()
+                                if v.trace is not None]
         return [dict(t) for t in self._traces]
+
+    def trace_entry(self, name: str, verdict) -> dict:
+        """One verdict's trace as the page lists it: what it is, its run, its steps' texts."""
+        trace = verdict.trace
+        what = "witness" if verdict.is_witness else ("lasso" if trace.is_lasso else "counterexample")
+        run = self.trace_to_run(trace)
+        texts = [{lang: self.model.describe(s, a, t, lang) for lang in adapter.LANGS} for _, s, a, t in trace.steps()]
+        return {"name": name, "status": verdict.status, "what": what, "loop_start": trace.loop_start,
+                "run": run, "steps": len(run), "texts": texts}
 
     def trace_to_run(self, trace: Trace) -> List[int]:
         run = []

@@ -41,7 +41,7 @@ def graph_to_networkx(run):
     graph = run.result.graph()  # raises if the graph was not kept
     model = run.model
     out = nx.MultiDiGraph(name=f"{run.spec.name} reachable states", spec=run.spec.name,
-                          variant=model.config.variant)
+                          variant=model.config.variant, switches=",".join(model.config.switches))
     for node, data in graph.nodes(data=True):
         out.add_node(f"n{node}", **_node_attrs(data["state"], bool(data["initial"])))
     texts = {}

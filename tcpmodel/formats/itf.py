@@ -64,6 +64,7 @@ def trace_to_itf(run, name: str) -> dict:
         "description": f"tcpmodel {run.spec.name}: {name} {v.status} ({v.description})",
         "spec": run.spec.name,
         "variant": model.config.variant,
+        "switches": list(model.config.switches),
         "property": name,
         "status": v.status,
         "trace_kind": "witness" if v.is_witness else ("lasso" if trace.is_lasso else "counterexample"),

@@ -112,10 +112,17 @@ def run_stats(name: str, stats) -> dict:
             "states_per_second": _finite(stats.states_per_second), "peak_rss_bytes": stats.peak_rss_bytes}
 
 
-def check_document(runs, seconds: float = None) -> dict:
-    """The ``check --json`` document of a list of :class:`~tcpmodel.run.SpecRun`."""
+def check_document(runs, seconds: float = None, *, exit_code: int = None, interrupted: bool = False) -> dict:
+    """The ``check --json`` document of a list of :class:`~tcpmodel.run.SpecRun`. ``exit_code``
+    is the command's (default: 1 if a decided verdict or count is not as expected, else 3 if a
+    verdict is unknown or ``interrupted``, else 0); ``interrupted``: specs were left unchecked."""
+    if exit_code is None:
+        exit_code = (1 if any(r.not_as_expected for r in runs)
+                     else 3 if interrupted or any(r.undecided for r in runs) else 0)
     doc = _head("check")
     doc["as_expected"] = all(r.as_expected for r in runs)
+    doc["exit_code"] = exit_code
+    doc["interrupted"] = bool(interrupted)
     doc["specs"] = [spec_data(r) for r in runs]
     doc["run"] = {"seconds": _finite(seconds), "specs": [run_stats(r.spec.name, r.result.stats) for r in runs]}
     return validate(doc, "check")
@@ -142,6 +149,7 @@ def explain_document(lesson) -> dict:
         "title": lesson.title,
         "property": lesson.property,
         "variant": lesson.variant_model.config.variant,
+        "switches": list(lesson.variant_model.config.switches),
         "variant_status": lesson.variant_status,
         "real_status": lesson.real_status,
         "real_states": lesson.real_states,

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import html
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..engine import HOLDS, Trace, Verdict
+from ..run import SpecRun
+from ..spec import safe_text
 from ..tcp.properties import WITNESSES
 from ..tcp.tcb import C2S, CLIENT, CLOSED, ESTABLISHED, FIN, LISTEN, S2C, SERVER, TIME_WAIT
 from .common import SIDE_LABELS
@@ -145,7 +146,7 @@ def canonical_runs(runs) -> Tuple[List[CanonicalRun], List[str]]:
     found, notes = [], []
     for item in CANONICAL:
         run = by_name.get(item.spec)
-        graph = run.result._graph if run is not None else None
+        graph = run.result.state_graph if run is not None else None
         trace = canonical_trace(graph, item.milestones) if graph is not None and graph.offsets is not None else None
         if trace is None:
             notes.append(f"docs: no canonical {item.name} run (spec {item.spec} not checked with its graph, "
@@ -160,11 +161,14 @@ def write_canonical_docs(out_dir, runs):
     (``<name>.ladder.{dot,svg,png}`` and its steps as text), the client's and the server's
     state diagrams and both merged as ``figure5`` (laid out like RFC 9293 Figure 5, counts
     hidden), and an index page. Replaced only when complete."""
-    from .outputs import Written, _replace, _steps_table, _trace_text  # outputs imports this package's modules
+    # outputs imports this package's modules
+    from .outputs import (OutputError, Written, _steps_table, _trace_text, check_out_dir, clean_leftovers,
+                          make_staging, swap_in)
 
     root = Path(out_dir)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-docs-", dir=root.parent))
+    check_out_dir(root.parent)
+    clean_leftovers(root.parent)
+    staging = make_staging(root.parent)  # becomes root itself: made 0755, not mkdtemp's 0700
     try:
         found, notes = canonical_runs(runs)
         jobs = []
@@ -174,7 +178,7 @@ def write_canonical_docs(out_dir, runs):
             as_run = _TraceRun(c)
             (staging / f"{c.item.name}.txt").write_text(_trace_text(as_run, as_run.name), encoding="utf-8")
         names = ", ".join(sorted(run.spec.name for run in runs))
-        graphs = [run.result._graph for run in runs if run.result._graph is not None]
+        graphs = [run.result.state_graph for run in runs if run.result.state_graph is not None]
         sides = [merge(project(g, side) for g in graphs) for side in (CLIENT, SERVER)]
         for side in (CLIENT, SERVER):
             title = f"TCP {SIDE_LABELS[side]}: states and transitions reached\n({names})"
@@ -199,7 +203,10 @@ def write_canonical_docs(out_dir, runs):
             "<style>body{font-family:sans-serif;margin:2em} .diagram svg{max-width:100%;height:auto}"
             " td,th{padding:2px 8px;text-align:left}</style></head><body><h1>TCP connection management, drawn from the model</h1>\n"
             + "\n".join(parts) + "\n</body></html>\n", encoding="utf-8")
-        _replace(staging, root)
+        swap_in(staging, root)
+    except OSError as exc:
+        raise OutputError(f"writing {safe_text(str(root), 200)}: {safe_text(exc.strerror or exc)}"
+                          + ("" if exc.filename is None else f" ({safe_text(str(exc.filename), 200)})")) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Written(root, root / "index.html", notes)
@@ -215,3 +222,7 @@ class _TraceRun:
         self.name = c.item.name
         self.result = SimpleNamespace(verdicts={self.name: Verdict(self.name, "sometimes_step", HOLDS, c.trace,
                                                                    c.item.title)})
+
+    def trace_text(self, name: str, indent: str = "") -> List[str]:
+        """The run's steps as the one trace printer (``SpecRun.trace_text``) prints them."""
+        return SpecRun.trace_text(self, name, indent)

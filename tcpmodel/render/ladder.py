@@ -112,8 +112,11 @@ def follow_segments(trace) -> List[Flight]:
                 else:
                     match.dst = f"n{rank}"
         elif kind == "dup":
+            # The copy is the segment new in the channel: it keeps the original's age but may
+            # live the full MSL (its ``limit``), so it can differ from the segment duplicated.
             direction, seg = a[1], a[2]
-            f = Flight(seg, direction, f"n{rank}", rank, dup=True)
+            added = new_in_channel([f.seg for f in live if f.direction == direction], t[2 + direction])
+            f = Flight(added[0] if added else seg, direction, f"n{rank}", rank, dup=True)
             flights.append(f)
             live.append(f)
         # Only a retransmission timeout retransmits (RFC 9293 §3.8.1); any other send is new.

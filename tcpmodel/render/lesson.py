@@ -14,10 +14,10 @@ from .ladder import ladder
 from .outputs import Written
 
 _HEAD = {
-    "en": {"variant": "Broken variant: {name}", "real": "Real protocol: RFC 9293", "lesson": "The lesson",
+    "en": {"variant": "Broken variant: {name}", "real": "Real protocol: {name}", "lesson": "The lesson",
            "steps": "Steps", "step": "step", "what": "what happens", "part": "where they part",
            "verdict": "{prop}: {status}"},
-    "zh": {"variant": "有缺陷的变体：{name}", "real": "真实协议：RFC 9293", "lesson": "讲解",
+    "zh": {"variant": "有缺陷的变体：{name}", "real": "真实协议：{name}", "lesson": "讲解",
            "steps": "步骤", "step": "步", "what": "发生了什么", "part": "两者分歧之处",
            "verdict": "{prop}：{status}"},
 }
@@ -41,9 +41,8 @@ def write_lesson(out_dir, lesson) -> Written:
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
     try:
         w = _HEAD[lesson.lang]
-        vname = lesson.variant_model.config.variant
-        v_title = w["variant"].format(name=vname)
-        r_title = w["real"]
+        v_title = w["variant"].format(name=lesson.variant_name or lesson.variant_model.config.label)
+        r_title = w["real"].format(name=lesson.real_name or "RFC 9293")
         jobs = [
             (ladder(lesson.variant_trace, v_title, "violation").source, staging / f"{lesson.topic}-variant"),
             (ladder(lesson.real_trace, r_title, "none").source, staging / f"{lesson.topic}-real"),

@@ -35,10 +35,15 @@ AXIS_LABELS = {
     "dup": "duplication budget",
     "time_wait": "TIME-WAIT (ticks)",
     "retries": "max retransmissions",
+    "rto": "retransmission timeout (ticks)",
     "channel": "channel",
+    "lifetime": "segment lifetime tie rule",
 }
-# Which swept axis runs along the plot's x axis: the first of these that is swept.
-PLOT_X_PREFERENCE = ("time_wait", "loss", "dup", "retries", "channel")
+# Which swept axis runs along the plot's x axis: the first of these that is swept (every axis
+# of tcpmodel.sweep.AXES is in this list).
+PLOT_X_PREFERENCE = ("time_wait", "rto", "loss", "dup", "retries", "channel", "lifetime")
+# How a frontier names its axis in words.
+_AXIS_WORDS = {"time_wait": "TIME-WAIT", "rto": "RTO"}
 
 
 @dataclass
@@ -55,7 +60,7 @@ def _coords_text(coords) -> str:
 
 def frontier_phrase(f) -> str:
     """What a frontier says, in words."""
-    axis = "TIME-WAIT" if f.axis == "time_wait" else f.axis
+    axis = _AXIS_WORDS.get(f.axis, f.axis)
     if f.value is None:
         text = "never violated in range"
     elif f.direction == "largest":
@@ -84,14 +89,14 @@ def text_table(result: SweepResult, timings: bool = True) -> str:
     head = axes + ["variant"] + list(result.properties) + ["states"] + (["seconds"] if timings else [])
     rows = []
     for p in result.points:
-        row = [str(v) for _, v in p.coords] + [p.config.variant]
+        row = [str(v) for _, v in p.coords] + [p.config.label]
         row += [p.verdicts[name] for name in result.properties]
         row.append(f"{p.states:,}" + ("" if p.complete else f" ({p.stop_reason})"))
         if timings:
             row.append(f"{p.seconds:.2f}")
         rows.append(row)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    lines = [f"sweep of {result.spec_name} (variant {result.base.variant}, MSL {result.base.msl}, 2*MSL {result.two_msl})"]
+    lines = [f"sweep of {result.spec_name} (variant {result.base.label}, MSL {result.base.msl}, 2*MSL {result.two_msl})"]
     lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
     for r in rows:
         lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
@@ -112,7 +117,7 @@ def _csv_points(result: SweepResult) -> str:
     w.writerow([a.name for a in result.axes] + ["variant"] + list(result.properties)
                + ["states", "transitions", "depth", "complete"])
     for p in result.points:
-        w.writerow([v for _, v in p.coords] + [p.config.variant] + [p.verdicts[n] for n in result.properties]
+        w.writerow([v for _, v in p.coords] + [p.config.label] + [p.verdicts[n] for n in result.properties]
                    + [p.states, p.transitions, p.depth, "yes" if p.complete else p.stop_reason])
     return buf.getvalue()
 
@@ -131,8 +136,10 @@ def _csv_frontiers(result: SweepResult) -> str:
 def _base_text(result: SweepResult) -> str:
     c = result.base
     tw = "2*MSL" if c.time_wait is None else str(c.time_wait)
-    return (f"variant {c.variant}, msl {c.msl}, rto {c.rto}, max_retries {c.max_retries}, window {c.window}, "
-            f"time_wait {tw}, incarnations {c.incarnations}, isn {c.isn}, channel {c.channel}, "
+    syn_rto = "rto" if c.syn_rto is None else str(c.syn_rto)
+    return (f"variant {c.label}, msl {c.msl}, max_delay {c.max_delay_ticks}, rto {c.rto}, syn_rto {syn_rto}, "
+            f"max_retries {c.max_retries}, window {c.window}, time_wait {tw}, lifetime {c.lifetime}, close {c.close}, "
+            f"incarnations {c.incarnations}, isn {c.isn}, channel {c.channel}, "
             f"loss {c.loss}, dup {c.dup}, client_data {c.client_data}, server_data {c.server_data}")
 
 
@@ -159,12 +166,12 @@ def _markdown(result: SweepResult, plot: bool) -> str:
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
     for p in result.points:
-        cells = [str(v) for _, v in p.coords] + [p.config.variant] + [p.verdicts[n] for n in result.properties]
+        cells = [str(v) for _, v in p.coords] + [p.config.label] + [p.verdicts[n] for n in result.properties]
         cells.append(f"{p.states:,}" + ("" if p.complete else f" ({p.stop_reason})"))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Frontiers", ""]
     lines.append("For a fault budget or the retries: the smallest value that breaks the property; "
-                 "for TIME-WAIT: the largest value that breaks it (the other axes fixed). "
+                 "for TIME-WAIT or the RTO: the largest value that breaks it (the other axes fixed). "
                  "`none`: not broken in the range; `>=`/`<=`: at the end of the range, so the frontier may lie "
                  "beyond it; `?`: an unknown point could move it.")
     lines.append("")
@@ -181,7 +188,7 @@ def _html(result: SweepResult, plot: bool) -> str:
     head = axes + ["variant"] + list(result.properties) + ["states"]
     rows = ["<table class='points'><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>"]
     for p in result.points:
-        cells = [f"<td>{e(str(v))}</td>" for _, v in p.coords] + [f"<td>{e(p.config.variant)}</td>"]
+        cells = [f"<td>{e(str(v))}</td>" for _, v in p.coords] + [f"<td>{e(p.config.label)}</td>"]
         cells += [f"<td class='{p.verdicts[n]}'>{p.verdicts[n]}</td>" for n in result.properties]
         cells.append(f"<td class='num'>{p.states:,}" + ("" if p.complete else f" ({e(p.stop_reason)})") + "</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -205,7 +212,7 @@ def _html(result: SweepResult, plot: bool) -> str:
 {img}
 {''.join(rows)}
 <h2>Frontiers</h2>
-<p>For a fault budget or the retries: the smallest value that breaks the property; for TIME-WAIT: the largest
+<p>For a fault budget or the retries: the smallest value that breaks the property; for TIME-WAIT or the RTO: the largest
 value that breaks it (the other axes fixed).</p>
 {''.join(fr)}
 </body></html>
@@ -237,7 +244,7 @@ def _figure(result: SweepResult):
     panel_h = nrows * cell_h
     title_h, above, below, legend_h = 0.5, 0.3, 0.65, 0.4
     block = above + panel_h + below
-    title = f"{result.spec_name}: verdict per {xname} value (spec variant {result.base.variant}, MSL {result.base.msl})"
+    title = f"{result.spec_name}: verdict per {xname} value (spec variant {result.base.label}, MSL {result.base.msl})"
     legend_w = 5.6 if xname == "time_wait" else 3.9
     width = max(left + ncols * cell_w + right, 0.5 + 0.095 * len(title), legend_w)  # nothing clipped
     height = title_h + len(panels) * block + legend_h

@@ -17,7 +17,7 @@
       rfc_state: "RFC state", timers: "timers", rexmt: "retransmission", tw: "TIME-WAIT", off: "off",
       ticks_left: "ticks left", retries: "retries", app: "application", written: "written", delivered: "delivered",
       closed: "CLOSE called", fin_rcvd: "peer's FIN received", queued: "queued", yes: "yes", no: "no",
-      inc: "incarnation", in_flight: "in flight", nothing: "nothing in flight", age: "age",
+      inc: "incarnation", in_flight: "in flight", nothing: "nothing in flight", age: "age", max_delay: "max delay",
       ok: "holds here", violated: "VIOLATED", reached: "reached", not_yet: "not reached yet",
       check_only: "liveness: checked by `check` only", first_at: "first at step",
       on_state: "on the state", on_step: "on the last step", deadend_prop: "no dead end",
@@ -42,7 +42,7 @@
       rfc_state: "RFC 状态", timers: "定时器", rexmt: "重传", tw: "TIME-WAIT", off: "关闭",
       ticks_left: "格剩余", retries: "重传次数", app: "应用", written: "已写入", delivered: "已交付",
       closed: "已调用 CLOSE", fin_rcvd: "收到对方 FIN", queued: "待发送", yes: "是", no: "否",
-      inc: "连接化身", in_flight: "在途", nothing: "网络中没有报文", age: "年龄",
+      inc: "连接化身", in_flight: "在途", nothing: "网络中没有报文", age: "年龄", max_delay: "最大时延",
       ok: "此处成立", violated: "违反", reached: "已达到", not_yet: "尚未达到",
       check_only: "活性：仅由 `check` 检查", first_at: "首次于步骤",
       on_state: "针对状态", on_step: "针对最后一步", deadend_prop: "无死锁",
@@ -235,8 +235,10 @@
       div.appendChild(el("h3", {text: (P.lang === "zh" ? (i === 0 ? "客户端→服务器" : "服务器→客户端") : d) + " (" + segs.length + ")"}));
       if (!segs.length) div.appendChild(el("div", {cls: "empty", text: w("nothing")}));
       segs.forEach(function (s) {
-        var bar = el("span", {cls: "age" + (s.age >= msl ? " old" : "")}, [el("i", {style: "width:" + Math.min(100, 100 * s.age / msl) + "%"})]);
-        div.appendChild(el("div", {cls: "seg"}, [el("span", {text: s.text}), bar, el("span", {cls: "agetext", text: w("age") + " " + s.age + "/MSL " + msl})]));
+        // a segment lives at most its limit: max_delay as sent, MSL for a duplicate's copy
+        var bar = el("span", {cls: "age" + (s.age >= s.limit ? " old" : "")}, [el("i", {style: "width:" + Math.min(100, 100 * s.age / s.limit) + "%"})]);
+        var limit = s.limit === msl ? "MSL " + msl : w("max_delay") + " " + s.limit;
+        div.appendChild(el("div", {cls: "seg"}, [el("span", {text: s.text}), bar, el("span", {cls: "agetext", text: w("age") + " " + s.age + "/" + limit})]));
       });
       box.appendChild(div);
     });
@@ -425,7 +427,7 @@
       // the actor: its event, its state change, the segments it sends
       if (e.actor) {
         var x = X[e.actor], before = v.nodes[i].state[e.actor].state, after = v.nodes[k].state[e.actor].state;
-        var side = e.actor === "client" ? -1 : 1, note = EVENT[e.kind] || (e.kind === "timeout" ? (e.timer === "time-wait" ? "2MSL timeout" : "RTO") : "");
+        var side = e.actor === "client" ? -1 : 1, note = EVENT[e.kind] || (e.kind === "timeout" ? (e.timer === "time-wait" ? "TIME-WAIT timeout" : "RTO") : "");
         if (note) root.appendChild(svg("text", {x: x + side * 8, y: yy - 4, "text-anchor": side < 0 ? "end" : "start", fill: e.kind === "timeout" ? "#6c3483" : "#222222", "font-size": "10"}, note));
         if (before !== after) {
           var wbox = Math.max(70, after.length * 7.2 + 10);
@@ -433,7 +435,9 @@
           boxes.push(svg("text", {x: x, y: yy + 10, "text-anchor": "middle", fill: bad ? "#c0392b" : "#1a5276", "font-size": "10", "font-weight": "bold"}, after));
         }
         e.sent.forEach(function (s) {
-          var rex = !!seen[e.actor][s.key];
+          // only what the retransmission timer resends is a retransmission: a fresh reply that
+          // repeats an earlier segment (a re-ACK) is not (as in the textbook ladders, render/ladder.py)
+          var rex = !!seen[e.actor][s.key] && e.kind === "timeout" && e.timer === "retransmission";
           seen[e.actor][s.key] = true;
           live.push({dir: s.direction, key: s.key, x: x, y: yy, to: e.actor === "client" ? "server" : "client", dup: false, label: s.text + (rex ? " (rexmt)" : "")});
         });
@@ -536,8 +540,9 @@
     $("spec-name").textContent = "— " + i.name;
     $("spec-desc").textContent = i.description;
     var p = i.parameters;
-    $("spec-params").textContent = "variant " + p.variant + " · MSL " + p.msl + " · RTO " + p.rto + " · max_retries " + p.max_retries +
-      " · window " + p.window + " · TIME-WAIT " + p.time_wait + " · channel " + p.channel + " · loss " + p.loss + " · dup " + p.dup;
+    $("spec-params").textContent = "variant " + p.variant + " · MSL " + p.msl + " · max_delay " + p.max_delay + " · RTO " + p.rto +
+      (p.syn_rto !== p.rto ? " (SYN " + p.syn_rto + ")" : "") + " · max_retries " + p.max_retries +
+      " · window " + p.window + " · TIME-WAIT " + (p.time_wait === null ? w("none") : p.time_wait) + " · channel " + p.channel + " · loss " + p.loss + " · dup " + p.dup;
   }
   function render() {
     chrome(); sideView("client"); sideView("server"); networkView(); propertiesView(); actionsView();
