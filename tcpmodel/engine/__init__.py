@@ -19,11 +19,12 @@ from .properties import (
     Step,
     StrongFairness,
     WeakFairness,
+    fair_each,
 )
 from .result import HOLDS, UNKNOWN, VIOLATED, Result, Stats, Trace, Verdict
 
 __all__ = [
     "Always", "Eventually", "Fairness", "Graph", "HOLDS", "LeadsTo", "Model", "NoDeadlock", "Progress",
     "Property", "Result", "Sometimes", "SometimesStep", "Stats", "Step", "StrongFairness", "Trace",
-    "UNKNOWN", "VIOLATED", "Verdict", "WeakFairness", "check",
+    "UNKNOWN", "VIOLATED", "Verdict", "WeakFairness", "check", "fair_each",
 ]

@@ -86,7 +86,10 @@ class Stats:
     liveness_seconds: float
     peak_rss_bytes: int
     complete: bool
-    stop_reason: str = ""  # "", "state limit", "time limit", "interrupted"
+    stop_reason: str = ""  # "", "state limit", "time limit", "memory limit", "interrupted", "model error"
+    store: str = "exact"  # the visited set: "exact" (states) or "fingerprint" (64-bit fingerprints)
+    # TLC's "optimistic" estimate that two distinct states shared a fingerprint (0 when exact).
+    collision_probability: float = 0.0
 
     @property
     def states_per_second(self) -> float:
