@@ -21,10 +21,11 @@ from .properties import (
     WeakFairness,
     fair_each,
 )
-from .result import HOLDS, UNKNOWN, VIOLATED, Result, Stats, Trace, Verdict
+from .result import HOLDS, NOT_FOUND, UNKNOWN, VIOLATED, Result, Stats, Trace, Verdict
+from .simulate import SimulationProgress, simulate
 
 __all__ = [
-    "Always", "Eventually", "Fairness", "Graph", "HOLDS", "LeadsTo", "Model", "NoDeadlock", "Progress",
+    "Always", "Eventually", "NOT_FOUND", "SimulationProgress", "simulate", "Fairness", "Graph", "HOLDS", "LeadsTo", "Model", "NoDeadlock", "Progress",
     "Property", "Result", "Sometimes", "SometimesStep", "Stats", "Step", "StrongFairness", "Trace",
     "UNKNOWN", "VIOLATED", "Verdict", "WeakFairness", "check", "fair_each",
 ]
