@@ -28,6 +28,15 @@ def short(x, limit: int = SHOW) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
 
 
+def _text(exc, limit: int = 300) -> str:
+    """An exception's message, cut to ``limit`` characters."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<an exception whose message cannot be shown>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _limit(name, value, integral):
     ok = isinstance(value, int) and not isinstance(value, bool)
     if not integral:
@@ -100,7 +109,7 @@ def _hashable(x) -> bool:
 
 
 def _raised(what, exc) -> ModelDefinitionError:
-    return ModelDefinitionError(f"{what} raised {type(exc).__name__}: {short(exc, 300)}")
+    return ModelDefinitionError(f"{what} raised {type(exc).__name__}: {_text(exc)}")
 
 
 def successors_problem(succs):
@@ -130,7 +139,7 @@ def validating(successors):
         try:
             succs = successors(state)
         except Exception as exc:
-            raise ModelDefinitionError(f"model.successors raised {type(exc).__name__}: {short(exc, 300)} on the "
+            raise ModelDefinitionError(f"model.successors raised {type(exc).__name__}: {_text(exc)} on the "
                                        f"state {short(state)}") from exc
         problem = successors_problem(succs)
         if problem:
@@ -165,7 +174,7 @@ def diagnose(model, properties, error) -> TcpModelError:
         return exc
     found = _diagnose(model, properties, s)
     if found is None:
-        found = ModelDefinitionError(f"exploring the model failed with {type(exc).__name__}: {short(exc, 300)}"
+        found = ModelDefinitionError(f"exploring the model failed with {type(exc).__name__}: {_text(exc)}"
                                      + ("" if s is None else f" while expanding the state {short(s)}"))
     found.__cause__ = exc
     return found
@@ -177,7 +186,7 @@ def _diagnose(model, properties, s):
     try:
         succs = model.successors(s)
     except Exception as exc:
-        return ModelDefinitionError(f"model.successors raised {type(exc).__name__}: {short(exc, 300)} on the "
+        return ModelDefinitionError(f"model.successors raised {type(exc).__name__}: {_text(exc)} on the "
                                     f"state {short(s)}")
     problem = successors_problem(succs)
     if problem:
@@ -186,7 +195,7 @@ def _diagnose(model, properties, s):
         try:
             is_terminal_of(model)(s)
         except Exception as exc:
-            return ModelDefinitionError(f"model.is_terminal raised {type(exc).__name__}: {short(exc, 300)} on the "
+            return ModelDefinitionError(f"model.is_terminal raised {type(exc).__name__}: {_text(exc)} on the "
                                         f"state {short(s)}")
     steps = [(None, None, s)] + [(s, a, t) for a, t in succs]
     for p in properties:
@@ -201,6 +210,6 @@ def _diagnose(model, properties, s):
                 except Exception as exc:
                     shown = t if "actions" not in what and "key" not in what else action
                     return ModelDefinitionError(
-                        f"property {p.name!r}: its {what} raised {type(exc).__name__}: {short(exc, 300)} on "
+                        f"property {p.name!r}: its {what} raised {type(exc).__name__}: {_text(exc)} on "
                         f"{'the action' if shown is action else 'the state'} {short(shown)}")
     return None
