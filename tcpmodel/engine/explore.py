@@ -219,8 +219,8 @@ def check(
         collision_probability=0.0 if exact else collision_probability(len(ctx.parent), generated),
     )
     out = Result(result, stats, graph if keep_graph else None)
-    if ctx.error is not None:
-        error = contract.diagnose(model, properties, ctx.error)
+    if ctx.error is not None or ctx.live_error is not None:
+        error = contract.diagnose(model, properties, ctx.error) if ctx.error is not None else ctx.live_error
         error.result = out
         raise error
     return out
@@ -248,7 +248,12 @@ def _decide(model, properties, ctx, graph, complete, live_props):
             continue
         from . import liveness  # numpy and scipy load only when liveness runs
 
-        found_lasso = liveness.find_violation(graph, p)
+        try:
+            found_lasso = liveness.find_violation(graph, p)
+        except ModelDefinitionError as exc:  # a fairness predicate raised: keep the other verdicts
+            ctx.live_error = exc
+            verdicts[p.name] = Verdict(p.name, p.kind, UNKNOWN, None, p.description)
+            continue
         if found_lasso is None:
             verdicts[p.name] = Verdict(p.name, p.kind, HOLDS, None, p.description)
         else:
@@ -331,6 +336,7 @@ class _Context:
         self.action_index = {} if keep_edges else None
         self.expanded = 0
         self.error = None  # (exception, state being expanded) when the model broke the contract
+        self.live_error = None  # a ModelDefinitionError raised while deciding liveness
 
     @property
     def checks(self) -> bool:
