@@ -424,3 +424,79 @@ class TwoLoops:
 
     def is_terminal(self, s):
         return s[0] == "G"
+
+
+class TwoRounds:
+    """Fair SCCs found in two different rounds of the strong-fairness refinement.
+
+        s --toX--> x1 --xa--> x2 --xb--> x1                      (X: fair at once)
+        s --toY--> y1 --y12--> y2 --y23--> y3 --y32--> y2,  y3 --y31--> y1
+        y1 --exit--> G (goal, terminal)
+
+    Under strong fairness of ``exit`` (enabled only in y1, never taken inside Y) the SCC
+    {y1, y2, y3} is unfair; dropping y1 leaves {y2, y3}, fair in the second round. Weak
+    fairness of ``w`` (xa, xb, y31) is enabled everywhere in X and disabled in y2.
+    """
+
+    EDGES = {
+        "s": [("toX", "x1"), ("toY", "y1")],
+        "x1": [("xa", "x2")],
+        "x2": [("xb", "x1")],
+        "y1": [("y12", "y2"), ("exit", "G")],
+        "y2": [("y23", "y3")],
+        "y3": [("y32", "y2"), ("y31", "y1")],
+        "G": [],
+    }
+
+    def init_states(self):
+        return [("s",)]
+
+    def successors(self, s):
+        return [(a, (t,)) for a, t in self.EDGES[s[0]]]
+
+    def is_terminal(self, s):
+        return s[0] == "G"
+
+
+class Segments:
+    """Two segments in flight; segment 0 may be delivered and sent again forever.
+
+    State ``(p0, p1)``, ``p`` 0 in flight, 1 delivered. ``("deliver", i)`` delivers segment i,
+    ``("resend", 0)`` puts segment 0 back in flight. The goal is segment 1 delivered. One weak
+    fairness over every delivery is met by delivering segment 0 again and again; per-segment
+    fairness (one constraint per segment) is not.
+    """
+
+    def init_states(self):
+        return [(0, 0)]
+
+    def successors(self, s):
+        out = []
+        for i in (0, 1):
+            if s[i] == 0:
+                out.append((("deliver", i), s[:i] + (1,) + s[i + 1:]))
+        if s[0] == 1 and s[1] == 0:
+            out.append((("resend", 0), (0, s[1])))
+        return out
+
+    def is_terminal(self, s):
+        return s[1] == 1
+
+
+class Relabel:
+    """0 -> 1 -> 2; the step 1 -> 2 is called ``inc`` the first time the model is asked, then
+    ``renamed``: the same next state under another action (a nondeterministic model)."""
+
+    def __init__(self):
+        self.asked = 0
+
+    def init_states(self):
+        return [(0,)]
+
+    def successors(self, s):
+        if s == (0,):
+            return [("go", (1,))]
+        if s == (1,):
+            self.asked += 1
+            return [("inc" if self.asked == 1 else "renamed", (2,))]
+        return []
