@@ -15,8 +15,9 @@ recovers the actions and re-checks every step (a model that does not replay is n
 deterministic). When liveness is checked or the graph is kept, every transition is stored in
 compressed rows (CSR): for state ``i`` its successors are ``targets[offsets[i]:offsets[i+1]]``
 with actions ``action_ids`` (in the fingerprint store ``targets`` holds fingerprints until
-liveness maps them to ids). Liveness predicates are evaluated once per state as it is found,
-into byte masks, so that liveness never needs the states again.
+liveness maps them to ids). The fingerprint store keeps no states for liveness to look at
+afterwards, so there liveness predicates are evaluated once per state as it is found, into
+byte masks.
 
 The inner loops below are the hot path: no per-state allocation beyond the model's own, no
 logging, locals bound once, cyclic garbage collection off (states are acyclic; the collector
@@ -311,15 +312,17 @@ class _Context:
         self.steps = tuple((p.name, p.predicate) for p in properties if p.kind == STEP)
         self.wsteps = tuple((p.name, p.predicate) for p in properties if p.kind == SOMETIMES_STEP)
         self.deadlock_name = next((p.name for p in properties if p.kind == DEADLOCK), None)
-        # Liveness predicates (goal, trigger, fairness "enabled"), each evaluated once per state.
+        # Liveness predicates (goal, trigger, fairness "enabled"), each evaluated once per new
+        # state in the fingerprint store (which keeps no states for liveness to look at later).
         self.masks = {}
-        for p in properties:
+        for p in properties if not exact else ():
             if p.kind == LEADS_TO:
                 preds = [p.goal] + ([p.predicate] if p.predicate is not INITIAL else [])
                 preds += [f.enabled for f in p.fairness if f.enabled is not None]
                 for pred in preds:
                     self.masks.setdefault(pred, bytearray())
         self.live = tuple(self.masks.items())
+        self.checks = bool(self.inv or self.wit or self.live)
         self.index = {} if exact else None  # exact: state -> id (_loop_plain stores None)
         self.states = [] if exact else None
         self.seen = None if exact else set()
@@ -337,10 +340,6 @@ class _Context:
         self.expanded = 0
         self.error = None  # (exception, state being expanded) when the model broke the contract
         self.live_error = None  # a ModelDefinitionError raised while deciding liveness
-
-    @property
-    def checks(self) -> bool:
-        return bool(self.inv or self.wit or self.live)
 
     def add_initial(self, s):
         n = len(self.parent)
@@ -361,16 +360,16 @@ class _Context:
 
     def check_state(self, t, i) -> bool:
         """Evaluate the state properties on new state ``t`` (id ``i``); True while any is left."""
-        if self.inv:
-            for name, pred in self.inv:
-                if not pred(t):
-                    self.found[name] = ("state", i)
-                    self.inv = tuple(x for x in self.inv if x[0] != name)
-        if self.wit:
-            for name, pred in self.wit:
-                if pred(t):
-                    self.found[name] = ("state", i)
-                    self.wit = tuple(x for x in self.wit if x[0] != name)
+        for name, pred in self.inv:
+            if not pred(t):
+                self.found[name] = ("state", i)
+                self.inv = tuple(x for x in self.inv if x[0] != name)
+                self.checks = bool(self.inv or self.wit or self.live)
+        for name, pred in self.wit:
+            if pred(t):
+                self.found[name] = ("state", i)
+                self.wit = tuple(x for x in self.wit if x[0] != name)
+                self.checks = bool(self.inv or self.wit or self.live)
         for pred, mask in self.live:
             mask.append(1 if pred(t) else 0)
         return self.checks
