@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Callable, Optional
 
-from .engine import Result, check
+from .engine import Result, check, simulate
 from .spec import Spec
 from .tcp import TcpModel, build
 from .tcp.tcb import DIRECTION_NAMES, STATE_NAMES, format_segment
@@ -44,6 +44,15 @@ def run_spec(spec: Spec, progress: Optional[Callable] = None, keep_graph: bool =
         progress=progress,
         keep_graph=keep_graph,
     )
+    return SpecRun(spec, model, result)
+
+
+def simulate_spec(spec: Spec, walks: int, max_depth: int, seed: int,
+                  max_seconds: Optional[float] = None) -> SpecRun:
+    """Seeded random walks instead of exhaustive exploration (the result's mode says so)."""
+    model = TcpModel(spec.config)
+    result = simulate(model, build(spec.properties), walks=walks, max_depth=max_depth, seed=seed,
+                      max_seconds=max_seconds if max_seconds is not None else spec.max_seconds)
     return SpecRun(spec, model, result)
 
 

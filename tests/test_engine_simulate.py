@@ -144,3 +144,21 @@ def test_a_tcp_violation_is_found_and_shrunk(name, prop, bound):
     assert_replays(model, v.trace)
     again = simulate(TcpModel(spec.config), build(spec.properties), walks=300, max_depth=60, seed=7)
     assert again[prop].trace == v.trace
+
+
+def test_check_simulate_through_the_real_entry_point(tmp_path):
+    import subprocess
+    import sys
+
+    spec = ROOT / "specs" / "three_step_close.toml"
+    cmd = [sys.executable, "-m", "tcpmodel", "check", "--simulate", "100", "--seed", "7", "--depth", "60"]
+    out = subprocess.run(cmd + [str(spec)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "simulation, seed 7" in out.stdout and "found by simulation, shrunk to" in out.stdout
+    # The same run against a spec that expects the property to hold: a contradiction, exit 1.
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(spec.read_text().replace('close_delivers_all = "violated"', 'close_delivers_all = "holds"'))
+    out = subprocess.run(cmd + [str(wrong)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 1 and "NOT as expected: wrong.close_delivers_all" in out.stdout
+    out = subprocess.run(cmd[:4] + ["0", str(spec)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2

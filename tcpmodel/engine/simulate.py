@@ -7,9 +7,10 @@ same seed and model give the same walks, in every process and under every PYTHON
 
 Safety properties are checked on every state and step of every walk. A violation is replayed
 through the model, then shrunk to a locally minimal trace (delta debugging, as Hypothesis
-shrinks): drop chunks of steps, halving the chunk size, and keep a shorter action sequence
-when it still replays through the model's successors with the same actions and still
-violates; the result is replayed and re-checked before it is returned.
+shrinks): drop chunks of steps (halves of the trace, then every length from 8 to 1, at every
+position), replay what is left by its actions (leaving out actions no longer enabled), and
+keep it when it is shorter and still violates; the result replays through the model's
+successors with the same actions and is re-checked before it is returned.
 
 A simulation never says "holds": an unviolated safety property (or a witness not met) is
 ``not found``, with the number of walks in the verdict's note; liveness properties are not
@@ -67,18 +68,22 @@ def _violation_index(model, p: Property, states, actions):
     return None
 
 
-def replay_actions(model, first, actions, states=None):
+def replay_actions(model, first, actions, states=None, skip=False):
     """Follow ``actions`` from state ``first``: at each step the first successor with that action
-    (and, when ``states`` is given, that next state). Returns (states, actions) or None."""
+    (and, when ``states`` is given, that next state). An action that is not enabled makes the
+    replay fail, or with ``skip`` is left out. Returns (states, actions taken) or None."""
     seq = [first]
+    taken = []
     for i, want in enumerate(actions):
         for action, t in model.successors(seq[-1]):
             if action == want and (states is None or t == states[i + 1]):
                 seq.append(t)
+                taken.append(action)
                 break
         else:
-            return None
-    return seq, list(actions)
+            if not skip:
+                return None
+    return seq, taken
 
 
 def shrink(model, p: Property, first, actions, states, budget: int = MAX_SHRINK_REPLAYS):
@@ -86,8 +91,9 @@ def shrink(model, p: Property, first, actions, states, budget: int = MAX_SHRINK_
 
     ``states``/``actions`` is the run found, which must show ``p``: it is replayed first (same
     actions, same states). Then chunks of steps are dropped, from half the trace down to single
-    steps; a candidate is kept when it replays by its actions and shows ``p`` (then it is cut
-    right after the first place it does). Returns the shrunk (states, actions)."""
+    steps; a candidate is replayed by its actions, leaving out those no longer enabled, and kept
+    when it is shorter and shows ``p`` (cut right after the first place it does). Returns the
+    shrunk (states, actions), which replays exactly."""
     run = replay_actions(model, first, actions, states)
     if run is None:
         raise ReplayError(f"property {p.name!r}: the simulated run does not replay through the model; successors "
@@ -111,10 +117,11 @@ def shrink(model, p: Property, first, actions, states, budget: int = MAX_SHRINK_
             while i + chunk <= len(cur) and budget > 0:
                 cand = cur[:i] + cur[i + chunk:]
                 budget -= 1
-                run = replay_actions(model, first, cand)
-                cut = None if run is None else _violation_index(model, p, *run)
+                # Steps that the removal disabled are skipped too (a shorter trace still).
+                run = replay_actions(model, first, cand, skip=True)
+                cut = _violation_index(model, p, *run)
                 if cut is not None and cut < len(cur):
-                    cur = cand[:cut]
+                    cur = run[1][:cut]
                     best = (run[0][:cut + 1], cur)
                     improved = True
                 else:
