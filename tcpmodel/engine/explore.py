@@ -178,10 +178,7 @@ def check(
             raise contract.diagnose(model, properties, (exc, s)) from exc
     n_init = len(ctx.parent)
 
-    if exact:
-        loop = _loop_full if (keep_edges or ctx.steps or ctx.wsteps) else _loop_plain
-    else:
-        loop = _loop_fingerprint
+    loop = _loop_plain if exact and not (keep_edges or ctx.steps or ctx.wsteps) else _loop_full
     rss = _RssReader() if max_memory is not None else None
     started = time.perf_counter()
     stop_reason = ""
@@ -473,14 +470,25 @@ def _loop_plain(ctx, limits):
 
 
 def _loop_full(ctx, limits):
-    """BFS that also checks step properties and/or stores every transition (CSR)."""
-    index = ctx.index
-    # One dict operation per transition: setdefault(t, n) returns n exactly when t is new
-    # (every stored id is smaller than n); get-then-store would hash a new t twice.
-    index_setdefault = index.setdefault
-    states = ctx.states
+    """BFS that checks step properties and/or stores every transition (CSR), in either store.
+
+    The exact store's queue is the list of every state (ids index it); the fingerprint store's
+    queue holds only the level being expanded and the next one: the expanded level is cut
+    off at each level boundary (``base`` is the id of ``queue[0]``)."""
+    exact = ctx.exact
+    if exact:
+        # One dict operation per transition: setdefault(t, n) returns n exactly when t is new
+        # (every stored id is smaller than n); get-then-store would hash a new t twice.
+        index_setdefault = ctx.index.setdefault
+        queue = ctx.states
+    else:
+        seen = ctx.seen
+        seen_add = seen.add
+        fingerprint = ctx.fingerprint
+        fps_append = ctx.fps.append
+        queue = ctx.frontier
     parent_append = ctx.parent.append
-    states_append = states.append
+    queue_append = queue.append
     successors = ctx.first_successors
     is_terminal = ctx.is_terminal
     found = ctx.found
@@ -494,8 +502,9 @@ def _loop_full(ctx, limits):
     keep = ctx.offsets is not None
     edges = _EdgeBuffer(ctx) if keep else None
     transitions = 0
-    n = len(states)
+    n = len(queue)
     sid = 0
+    base = 0
     level_end = n
     s = None
     try:
@@ -505,18 +514,29 @@ def _loop_full(ctx, limits):
             if sid == level_end:
                 level_starts.append(sid)
                 level_end = n
+                if not exact:  # the level just expanded is freed here
+                    del queue[:sid - base]
+                    base = sid
             stop = min(level_end, sid + CHUNK)
             for sid in range(sid, stop):
-                s = states[sid]
+                s = queue[sid - base]
                 succs = successors(s)
                 transitions += len(succs)
                 if not succs and deadlock_name is not None and not is_terminal(s):
                     found[deadlock_name] = ("state", sid)
                     deadlock_name = None
                 for action, t in succs:
-                    j = index_setdefault(t, n)
-                    if j == n:
-                        states_append(t)
+                    if exact:
+                        j = index_setdefault(t, n)  # the target's id
+                        new = j == n
+                    else:
+                        j = fingerprint(t)  # the target's fingerprint (liveness maps it to an id)
+                        new = j not in seen
+                        if new:
+                            seen_add(j)
+                            fps_append(j)
+                    if new:
+                        queue_append(t)
                         parent_append(sid)
                         if checks:
                             checks = check_state(t, n)
@@ -541,85 +561,6 @@ def _loop_full(ctx, limits):
             reason = limits.between_chunks(ctx, n, n - sid)
             if reason:
                 return reason
-    except MemoryError:
-        return "memory limit"
-    except Exception as exc:
-        ctx.error = (exc, s)
-    return ""
-
-
-def _loop_fingerprint(ctx, limits):
-    """BFS over a set of fingerprints, full states only for the current and the next level."""
-    seen = ctx.seen
-    seen_add = seen.add
-    fingerprint = ctx.fingerprint
-    fps_append = ctx.fps.append
-    parent_append = ctx.parent.append
-    successors = ctx.first_successors
-    is_terminal = ctx.is_terminal
-    found = ctx.found
-    check_state, check_step = ctx.check_state, ctx.check_step
-    checks = ctx.checks
-    step_checks = bool(ctx.steps or ctx.wsteps)
-    deadlock_name = ctx.deadlock_name if ctx.deadlock_name not in found else None
-    level_starts = ctx.level_starts
-    keep = ctx.offsets is not None
-    edges = _EdgeBuffer(ctx) if keep else None
-    transitions = 0
-    cur = ctx.frontier
-    base = 0  # id of cur[0]
-    n = len(cur)
-    s = None
-    try:
-        if keep:
-            offsets_append, targets_append, aids_append, action_get, action_index, actions_append = edges.bound()
-        while cur:
-            if base:
-                level_starts.append(base)
-            nxt = []
-            nxt_append = nxt.append
-            width = len(cur)
-            for k0 in range(0, width, CHUNK):
-                stop = min(width, k0 + CHUNK)
-                for k in range(k0, stop):
-                    s = cur[k]
-                    sid = base + k
-                    succs = successors(s)
-                    transitions += len(succs)
-                    if not succs and deadlock_name is not None and not is_terminal(s):
-                        found[deadlock_name] = ("state", sid)
-                        deadlock_name = None
-                    for action, t in succs:
-                        f = fingerprint(t)
-                        if f not in seen:
-                            seen_add(f)
-                            fps_append(f)
-                            nxt_append(t)
-                            parent_append(sid)
-                            if checks:
-                                checks = check_state(t, n)
-                            n += 1
-                        if step_checks:
-                            step_checks = check_step(s, action, t, sid)
-                        if keep:
-                            targets_append(f)
-                            a = action_get(action)
-                            if a is None:
-                                a = action_index[action] = len(action_index)
-                                actions_append(action)
-                            aids_append(a)
-                    if keep:
-                        offsets_append(transitions)
-                if keep:
-                    edges.flush()
-                ctx.transitions = transitions
-                ctx.expanded = base + stop
-                successors = ctx.successors
-                reason = limits.between_chunks(ctx, n, n - base - stop)
-                if reason:
-                    return reason
-            base += width
-            cur = nxt  # the level just expanded is freed here
     except MemoryError:
         return "memory limit"
     except Exception as exc:
