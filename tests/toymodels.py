@@ -383,21 +383,25 @@ class InterruptAfter:
 class Fickle:
     """A nondeterministic model: from 0 it goes to 1 the first time it is asked, to 2 afterwards.
 
-    The explorer records 0 -> 1 -> bad; replaying the path finds 0 -> 2 instead.
+    The explorer records 0 -> 1 -> bad; replaying the path finds 0 -> 2 instead. With
+    ``relabel``, 0 always goes to 1, but 1 -> 9 is called ``bad`` the first time 1 is asked,
+    ``renamed`` afterwards: the same next state under another action.
     """
 
-    def __init__(self):
+    def __init__(self, relabel=False):
         self.asked = 0
+        self.relabel = relabel
 
     def init_states(self):
         return [(0,)]
 
     def successors(self, s):
-        if s == (0,):
+        if s == ((1,) if self.relabel else (0,)):
             self.asked += 1
-            return [("go", (1,) if self.asked == 1 else (2,))]
+        if s == (0,):
+            return [("go", (1,) if self.relabel or self.asked == 1 else (2,))]
         if s == (1,):
-            return [("bad", (9,))]
+            return [("bad" if self.asked == 1 or not self.relabel else "renamed", (9,))]
         return []
 
 
@@ -482,21 +486,3 @@ class Segments:
     def is_terminal(self, s):
         return s[1] == 1
 
-
-class Relabel:
-    """0 -> 1 -> 2; the step 1 -> 2 is called ``inc`` the first time the model is asked, then
-    ``renamed``: the same next state under another action (a nondeterministic model)."""
-
-    def __init__(self):
-        self.asked = 0
-
-    def init_states(self):
-        return [(0,)]
-
-    def successors(self, s):
-        if s == (0,):
-            return [("go", (1,))]
-        if s == (1,):
-            self.asked += 1
-            return [("inc" if self.asked == 1 else "renamed", (2,))]
-        return []
