@@ -162,3 +162,8 @@ def test_check_simulate_through_the_real_entry_point(tmp_path):
     assert out.returncode == 1 and "NOT as expected: wrong.close_delivers_all" in out.stdout
     out = subprocess.run(cmd[:4] + ["0", str(spec)], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2
+
+
+def test_a_raising_predicate_in_a_simulation_is_named():
+    with pytest.raises(ModelDefinitionError, match=r"property 'fragile': its predicate raised ZeroDivisionError.*\(2, "):
+        simulate(Peterson(), [Always("fragile", lambda s: 1 / (s[0] - 2))], walks=50, max_depth=20, seed=1)

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
-from ..errors import ModelDefinitionError, ReplayError
+from ..errors import ModelDefinitionError, ReplayError, TcpModelError
 from . import contract
 from .explore import _peak_rss_bytes, shows
 from .fingerprint import make_fingerprint
@@ -33,6 +33,7 @@ from .model import is_terminal_of
 from .properties import ALWAYS, LEADS_TO, SOMETIMES, SOMETIMES_STEP, STEP, Property
 from .result import HOLDS, NOT_FOUND, UNKNOWN, VIOLATED, Result, Stats, Trace, Verdict
 
+DISTINCT_LIMIT = 1 << 22  # distinct states counted (by fingerprint) before the count stops growing
 MAX_SHRINK_REPLAYS = 20_000  # replays one shrink may spend (it is locally minimal before, usually)
 CHECK_EVERY = 64  # walks between two looks at the clock and progress
 
@@ -44,7 +45,7 @@ class SimulationProgress:
     walks: int
     steps: int
     depth: int  # the deepest walk so far
-    distinct: int  # distinct states seen (by fingerprint)
+    distinct: int  # distinct states seen (by fingerprint; the count stops at DISTINCT_LIMIT)
     seconds: float
     walks_per_second: float
 
@@ -52,16 +53,15 @@ class SimulationProgress:
 def _violation_index(model, p: Property, states, actions):
     """The length of the shortest prefix of the run ``states``/``actions`` that shows ``p``
     (a violation, or for a witness the witness), or None."""
-    if p.kind in (ALWAYS, SOMETIMES):
-        for i, s in enumerate(states):
-            if shows(model, p, Trace((s,), ())):
-                return i
-        return None
-    if p.kind in (STEP, SOMETIMES_STEP):
-        for i in range(len(actions)):
-            if shows(model, p, Trace(tuple(states[i:i + 2]), (actions[i],))):
-                return i + 1
-        return None
+    pred = p.predicate
+    if p.kind == ALWAYS:
+        return next((i for i, s in enumerate(states) if not pred(s)), None)
+    if p.kind == SOMETIMES:
+        return next((i for i, s in enumerate(states) if pred(s)), None)
+    if p.kind == STEP:
+        return next((i + 1 for i, a in enumerate(actions) if not pred(states[i], a, states[i + 1])), None)
+    if p.kind == SOMETIMES_STEP:
+        return next((i + 1 for i, a in enumerate(actions) if pred(states[i], a, states[i + 1])), None)
     last = states[-1]  # deadlock: only at the end of a run
     if not model.successors(last) and not is_terminal_of(model)(last):
         return len(actions)
@@ -174,11 +174,11 @@ def simulate(
     started = last = time.perf_counter()
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    states = []
     try:
         for done in range(1, walks + 1):
             s = init[rng.randrange(len(init))]
             states, actions = [s], []
-            seen.add(fingerprint(s))
             for _ in range(max_depth):
                 succs = successors(s)
                 if not succs:
@@ -186,7 +186,8 @@ def simulate(
                 action, s = succs[rng.randrange(len(succs))]
                 states.append(s)
                 actions.append(action)
-                seen.add(fingerprint(s))
+            if len(seen) < DISTINCT_LIMIT:  # a count, bounded: the walks' states are not kept
+                seen.update(map(fingerprint, states))
             steps_total += len(actions)
             deepest = max(deepest, len(actions))
             for p in list(pending):
@@ -209,6 +210,14 @@ def simulate(
     except KeyboardInterrupt:
         stop_reason = "interrupted"
         done = max(done - 1, 0)
+    except TcpModelError:
+        raise
+    except Exception as exc:  # a contract breach: name it, from the walk's states
+        for state in reversed(states):
+            error = contract.diagnose(model, properties, (exc, state))
+            if "exploring the model failed" not in str(error):
+                raise error from exc
+        raise contract.diagnose(model, properties, (exc, states[-1] if states else None)) from exc
     finally:
         if gc_was_enabled:
             gc.enable()
