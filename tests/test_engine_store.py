@@ -210,3 +210,21 @@ def test_collision_probability_is_tlcs_optimistic_estimate():
     assert collision_probability(0, 0) == 0.0
     assert collision_probability(2 ** 20, 2 ** 20 + 2 ** 12) == 2 ** 32 / 2 ** 64
     assert collision_probability(10, 5) == 0.0  # never negative
+
+
+@pytest.mark.parametrize("calls", [1, 2, 5, 300, 1500])
+def test_both_stores_agree_after_an_interrupt(calls):
+    from toymodels import InterruptAfter
+
+    props = lambda: [Always("x", lambda s: s[0] < 30), Eventually("far", lambda s: s == (59, 59))]  # noqa: E731
+    exact = check(InterruptAfter(Grid(60, 60), calls), props())
+    fp = check(InterruptAfter(Grid(60, 60), calls), props(), store="fingerprint")
+    assert exact.stats.stop_reason == fp.stats.stop_reason == "interrupted"
+    assert summary(exact) == summary(fp)
+
+
+def test_both_stores_stop_at_a_memory_limit_alike():
+    exact = check(Grid(100, 100), [Always("x", lambda s: s[0] < 1)], max_memory=1)
+    fp = check(Grid(100, 100), [Always("x", lambda s: s[0] < 1)], max_memory=1, store="fingerprint")
+    assert exact.stats.stop_reason == fp.stats.stop_reason == "memory limit"
+    assert summary(exact) == summary(fp)
