@@ -273,6 +273,12 @@ class _Limits:
         self.started = started
         self.last = started
 
+    def end_of_chunk(self, ctx, transitions, expanded, n):
+        """Record a finished chunk (``expanded`` states expanded, ``n`` known); the reason to stop."""
+        ctx.transitions = transitions
+        ctx.expanded = expanded
+        return self.between_chunks(ctx, n, n - expanded)
+
     def between_chunks(self, ctx, n, queue):
         """The reason to stop (or ""), and progress when it is due."""
         now = time.perf_counter()
@@ -385,6 +391,14 @@ class _Context:
                     self.wsteps = tuple(x for x in self.wsteps if x[0] != name)
         return bool(self.steps or self.wsteps)
 
+    def failed(self, exc, state) -> str:
+        """The loop's exception: a MemoryError stops the run like a memory limit; any other
+        is kept (with the state being expanded) for the contract diagnosis after the loop."""
+        if isinstance(exc, MemoryError):
+            return "memory limit"
+        self.error = (exc, state)
+        return ""
+
     def make_consistent(self):
         """After an interrupt, drop a state whose bookkeeping was cut half-way."""
         n = len(self.parent)
@@ -456,16 +470,12 @@ def _loop_plain(ctx, limits):
                             checks = check_state(t, n)
                         n += 1
             sid = stop
-            ctx.transitions = transitions
-            ctx.expanded = stop
             successors = ctx.successors
-            reason = limits.between_chunks(ctx, n, n - sid)
+            reason = limits.end_of_chunk(ctx, transitions, stop, n)
             if reason:
                 return reason
-    except MemoryError:
-        return "memory limit"
     except Exception as exc:
-        ctx.error = (exc, s)
+        return ctx.failed(exc, s)
     return ""
 
 
@@ -555,16 +565,12 @@ def _loop_full(ctx, limits):
             if keep:
                 edges.flush()
             sid = stop
-            ctx.transitions = transitions
-            ctx.expanded = stop
             successors = ctx.successors
-            reason = limits.between_chunks(ctx, n, n - sid)
+            reason = limits.end_of_chunk(ctx, transitions, stop, n)
             if reason:
                 return reason
-    except MemoryError:
-        return "memory limit"
     except Exception as exc:
-        ctx.error = (exc, s)
+        return ctx.failed(exc, s)
     return ""
 
 
