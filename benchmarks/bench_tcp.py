@@ -11,7 +11,8 @@ of the same process after it built the model and before it explored -- is its ow
 
 The grid: channel bag/fifo x loss = dup = 0..2 x msl 1..3 x incarnations 1..2, the other
 parameters as the headline configuration of issue 13 (reference protocol, rto 1,
-max_retries 2, window 2). ``--store`` picks the engine's visited store (exact, fingerprint or
+max_retries 2, window 2). The tcpmodel measured is the one on PYTHONPATH, by default the tree
+this script is in. ``--store`` picks the engine's visited store (exact, fingerprint or
 both, one row each). The script also runs against an older tree that has no ``store`` or
 ``max_memory`` keyword (PYTHONPATH=old-tree): it then passes only what that check() takes.
 Columns: states, transitions, seconds (exploration and liveness), states/s, peak bytes per
@@ -91,7 +92,10 @@ def main():
             if inc > 1:
                 kw["isn"] = "clock"
             payload = json.dumps([kw, args.properties, args.max_seconds, store, int(args.max_memory_gb * 2 ** 30)])
-            proc = subprocess.run([sys.executable, "-c", POINT, payload], capture_output=True, text=True)
+            # -P: not the current directory first on sys.path, so that PYTHONPATH (default: this
+            # script's tree) decides which tcpmodel is measured.
+            env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH") or ROOT)
+            proc = subprocess.run([sys.executable, "-P", "-c", POINT, payload], capture_output=True, text=True, env=env)
             head = f"{channel:8}{k:>9}{msl:>4}{inc:>4} {store:12}"
             if proc.returncode != 0:
                 print(head + "  failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1], flush=True)
