@@ -100,6 +100,7 @@ def make_fingerprint():
     """A fingerprint function with its own memo of component codes."""
     memo = {}
     get = memo.get
+    getitem = memo.__getitem__
 
     def code(x):
         c = get(x)
@@ -112,10 +113,10 @@ def make_fingerprint():
 
     def fingerprint(state) -> int:
         if isinstance(state, tuple):
-            codes = tuple(map(get, state))
-            if None in codes:  # a component not seen yet
-                codes = tuple(map(code, state))
-            return hash(codes)
+            try:  # every component seen before: the common case, all in C
+                return hash(tuple(map(getitem, state)))
+            except KeyError:
+                return hash(tuple(map(code, state)))
         return code(state)
 
     return fingerprint
