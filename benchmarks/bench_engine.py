@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import json
 import os
 import resource
@@ -55,6 +56,7 @@ if ROOT not in sys.path:
 
 from tcpmodel.engine import Always, LeadsTo, WeakFairness, check  # noqa: E402  (after the path fix)
 
+HAS_STORE = "store" in inspect.signature(check).parameters  # False on trees before the fingerprint store
 TARGET_PLAIN = 0.85
 TARGET_INV = 0.75
 TARGET_BYTES = 250
@@ -145,6 +147,11 @@ def run_config(name: str, model, clock=time.perf_counter):
     elif name == "engine_inv":
         r = check(model, [invariant(model)])
         assert r["in_range"].status == "holds"
+    elif name == "engine_fp":
+        r = check(model, store="fingerprint")
+    elif name == "engine_live_fp":
+        r = check(model, [liveness_property(model)], store="fingerprint")
+        assert r["clock0_wraps"].status == "holds", r["clock0_wraps"]
     elif name == "engine_graph":
         r = check(model, keep_graph=True)
     elif name == "engine_live":
@@ -212,6 +219,8 @@ def bench_size(args, scale: float) -> dict:
 
     # Throughput, interleaved, best of N.
     best = {"bare": float("inf"), "engine": float("inf"), "engine_inv": float("inf")}
+    if HAS_STORE:
+        best["engine_fp"] = float("inf")
     counts = {}
     clock = CLOCKS[args.clock]
     for rep in range(args.repeat):
@@ -229,6 +238,7 @@ def bench_size(args, scale: float) -> dict:
         row[f"{name}_rate"] = n / seconds
     row["ratio_plain"] = row["engine_rate"] / row["bare_rate"]
     row["ratio_inv"] = row["engine_inv_rate"] / row["bare_rate"]
+    row["ratio_fp"] = row["engine_fp_rate"] / row["bare_rate"] if HAS_STORE else float("nan")
 
     # Liveness, from the engine's own Stats: the property that holds (the whole SCC analysis)
     # and, for the cost of building and re-checking a lasso, the same one without fairness.
@@ -247,7 +257,8 @@ def bench_size(args, scale: float) -> dict:
     # Memory: fresh subprocesses.
     if not args.no_memory:
         base = in_child("baseline", scale, args.procs)
-        for name in ("bare", "engine", "engine_inv", "engine_graph", "engine_live"):
+        for name in ("bare", "engine", "engine_inv", "engine_graph", "engine_live") + \
+                (("engine_fp", "engine_live_fp") if HAS_STORE else ()):
             r = in_child(name, scale, args.procs)
             row[f"{name}_bps"] = (r["peak_rss"] - base["peak_rss"]) / r["states"]
             print(f"   memory: {name:<12} peak RSS {r['peak_rss'] / 2**20:8.1f} MiB (baseline {base['peak_rss'] / 2**20:.1f} MiB)"
@@ -271,6 +282,10 @@ def print_table(rows, args):
         print(f"{r['states']:>10,} {r['bare_rate']:>10,.0f} {r['engine_rate']:>10,.0f} {r['ratio_plain']:>6.2f} {_mark(r['ratio_plain'] >= TARGET_PLAIN):>6}"
               f" {r['engine_inv_rate']:>10,.0f} {r['ratio_inv']:>6.2f} {_mark(r['ratio_inv'] >= TARGET_INV):>6}")
     print(f"targets: engine >= {TARGET_PLAIN:.0%} of bare, engine with one invariant >= {TARGET_INV:.0%} of bare")
+    if HAS_STORE:
+        print(f"{'states':>10} {'fingerprint store':>18} {'ratio':>6}")
+        for r in rows:
+            print(f"{r['states']:>10,} {r['engine_fp_rate']:>18,.0f} {r['ratio_fp']:>6.2f}")
 
     if not args.no_memory:
         print("\nmemory (bytes/state: peak RSS of a fresh process minus a baseline process, over states)")
@@ -279,6 +294,10 @@ def print_table(rows, args):
             print(f"{r['states']:>10,} {r['bare_bps']:>6.0f} {r['engine_bps']:>7.0f} {_mark(r['engine_bps'] <= TARGET_BYTES):>6}"
                   f" {r['engine_inv_bps']:>8.0f} {r['engine_graph_bps']:>7.0f} {r['engine_live_bps']:>10.0f}")
         print(f"target: engine <= {TARGET_BYTES} bytes/state; +edges = keep_graph exploration, +liveness = whole check with the liveness property")
+        if HAS_STORE:
+            print(f"{'states':>10} {'fingerprint':>12} {'fp+liveness':>12}")
+            for r in rows:
+                print(f"{r['states']:>10,} {r['engine_fp_bps']:>12.0f} {r['engine_live_fp_bps']:>12.0f}")
         if args.tracemalloc:
             print("\nmemory by tracemalloc (traced Python peak / states)")
             print(f"{'states':>10} {'bare':>6} {'engine':>7} {'+liveness':>10}")

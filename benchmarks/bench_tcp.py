@@ -1,57 +1,114 @@
-"""Benchmark of the TCP model: distinct states/s and bytes/state as fault budgets grow.
+"""Benchmark of the TCP model: states, time and bytes/state over a grid of configurations.
 
-Not a test: it prints figures. Each point runs in a fresh subprocess so that its peak RSS
-(minus the RSS of a process that has only imported the model) is its own.
+Not a test: it prints one table. Each point runs in a fresh subprocess with a time limit
+(and a memory limit), so that its peak RSS -- ``VmHWM`` from /proc/self/status, minus the RSS
+of the same process after it built the model and before it explored -- is its own.
 
-    python benchmarks/bench_tcp.py                     # reference spec parameters, bag and FIFO
-    python benchmarks/bench_tcp.py --budgets 0 1 2 --channel fifo
-    python benchmarks/bench_tcp.py --properties all    # with the whole catalogue checked
+    python benchmarks/bench_tcp.py                                  # the whole grid, 60 s a point
+    python benchmarks/bench_tcp.py --channel bag --faults 1 --msl 1 --incarnations 1 --store both
+    python benchmarks/bench_tcp.py --max-seconds 20 --faults 0 1 --msl 1 2
+    python benchmarks/bench_tcp.py --properties all                 # with the whole catalogue
+
+The grid: channel bag/fifo x loss = dup = 0..2 x msl 1..3 x incarnations 1..2, the other
+parameters as the headline configuration of issue 13 (reference protocol, rto 1,
+max_retries 2, window 2). The tcpmodel measured is the one on PYTHONPATH, by default the tree
+this script is in. ``--store`` picks the engine's visited store (exact, fingerprint or
+both, one row each). The script also runs against an older tree that has no ``store`` or
+``max_memory`` keyword (PYTHONPATH=old-tree): it then passes only what that check() takes.
+Columns: states, transitions, seconds (exploration and liveness), states/s, peak bytes per
+state, complete (or why not).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import os
 import subprocess
 import sys
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 POINT = r"""
-import json, resource, sys, time
+import inspect, json, sys, time
 from tcpmodel.engine import check
 from tcpmodel.tcp import TcpModel, TcpConfig, build, CATALOGUE
-kw, props, max_seconds = json.loads(sys.argv[1])
+
+def rss(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+kw, props, max_seconds, store, max_memory = json.loads(sys.argv[1])
 model = TcpModel(TcpConfig(**kw))
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 names = [] if props == "none" else [n for n in CATALOGUE if n not in ("simultaneous_open", "simultaneous_close")]
+properties = build(names)
+accepted = inspect.signature(check).parameters
+extra = {}
+if "store" in accepted:
+    extra["store"] = store
+elif store != "exact":
+    print(json.dumps({"error": "this tree has no fingerprint store"}))
+    sys.exit(0)
+if "max_memory" in accepted and max_memory:
+    extra["max_memory"] = max_memory
+base = rss("VmRSS")
 t = time.perf_counter()
-r = check(model, build(names), max_seconds=max_seconds)
+r = check(model, properties, max_seconds=max_seconds, **extra)
 dt = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 s = r.stats
 print(json.dumps(dict(states=s.states, transitions=s.transitions, depth=s.depth, seconds=dt,
-                      live=s.liveness_seconds, complete=s.complete, bytes=(peak - base) * 1024)))
+                      live=s.liveness_seconds, complete=s.complete, stop=s.stop_reason,
+                      bytes=rss("VmHWM") - base,
+                      collision=getattr(s, "collision_probability", 0.0))))
 """
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--budgets", type=int, nargs="+", default=[0, 1, 2], help="loss = dup = k for each k")
     ap.add_argument("--channel", choices=["bag", "fifo", "both"], default="both")
+    ap.add_argument("--faults", type=int, nargs="+", default=[0, 1, 2], help="loss = dup = k for each k")
+    ap.add_argument("--msl", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--incarnations", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--rto", type=int, default=1)
+    ap.add_argument("--store", choices=["exact", "fingerprint", "both"], default="exact")
     ap.add_argument("--properties", choices=["none", "all"], default="none")
-    ap.add_argument("--max-seconds", type=float, default=300.0, help="per point")
+    ap.add_argument("--max-seconds", type=float, default=60.0, help="time limit of each point (default 60)")
+    ap.add_argument("--max-memory-gb", type=float, default=12.0, help="memory limit of each point (default 12)")
     args = ap.parse_args()
-    channels = ["fifo", "bag"] if args.channel == "both" else [args.channel]
-    print(f"reference spec parameters (msl=1, rto=3, max_retries=2, window=2), properties: {args.properties}")
-    print(f"{'channel':8}{'loss=dup':>9}{'states':>12}{'transitions':>13}{'depth':>7}{'seconds':>9}{'states/s':>10}{'bytes/state':>13}  complete")
-    for channel in channels:
-        for k in args.budgets:
-            kw = dict(msl=1, rto=3, max_retries=2, window=2, channel=channel, loss=k, dup=k)
-            out = subprocess.run([sys.executable, "-c", POINT, json.dumps([kw, args.properties, args.max_seconds])],
-                                 capture_output=True, text=True, check=True).stdout
-            p = json.loads(out)
+    channels = ["bag", "fifo"] if args.channel == "both" else [args.channel]
+    stores = ["exact", "fingerprint"] if args.store == "both" else [args.store]
+    print(f"reference protocol, rto={args.rto}, max_retries=2, window=2; properties: {args.properties}; "
+          f"limits {args.max_seconds:g} s, {args.max_memory_gb:g} GB a point")
+    print(f"{'channel':8}{'loss=dup':>9}{'msl':>4}{'inc':>4} {'store':12}{'states':>12}{'transitions':>13}"
+          f"{'seconds':>9}{'states/s':>10}{'bytes/state':>12}  complete")
+    for channel, k, msl, inc in itertools.product(channels, args.faults, args.msl, args.incarnations):
+        for store in stores:
+            kw = dict(variant="rfc9293", msl=msl, rto=args.rto, max_retries=2, window=2, channel=channel,
+                      loss=k, dup=k, incarnations=inc)
+            if inc > 1:
+                kw["isn"] = "clock"
+            payload = json.dumps([kw, args.properties, args.max_seconds, store, int(args.max_memory_gb * 2 ** 30)])
+            # -P: not the current directory first on sys.path, so that PYTHONPATH (default: this
+            # script's tree) decides which tcpmodel is measured.
+            env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH") or ROOT)
+            proc = subprocess.run([sys.executable, "-P", "-c", POINT, payload], capture_output=True, text=True, env=env)
+            head = f"{channel:8}{k:>9}{msl:>4}{inc:>4} {store:12}"
+            if proc.returncode != 0:
+                print(head + "  failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1], flush=True)
+                continue
+            p = json.loads(proc.stdout)
+            if "error" in p:
+                print(head + "  " + p["error"], flush=True)
+                continue
             explore = p["seconds"] - p["live"]
-            print(f"{channel:8}{k:>9}{p['states']:>12,}{p['transitions']:>13,}{p['depth']:>7}{p['seconds']:>9.2f}"
-                  f"{p['states'] / explore:>10,.0f}{p['bytes'] / max(p['states'], 1):>13,.0f}  {p['complete']}", flush=True)
+            rate = p["states"] / explore if explore > 0 else float("inf")
+            done = "yes" if p["complete"] else f"no ({p['stop']})"
+            print(f"{head}{p['states']:>12,}{p['transitions']:>13,}{p['seconds']:>9.1f}{rate:>10,.0f}"
+                  f"{p['bytes'] / max(p['states'], 1):>12,.0f}  {done}", flush=True)
 
 
 if __name__ == "__main__":

@@ -192,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--max-memory", type=memory_size, metavar="SIZE",
                    help="stop a run that grows by more than SIZE, e.g. 8G or 500M (default: 80%% of the "
                         "memory available at start); the run is incomplete: exit 3")
+    c.add_argument("--simulate", type=_limit_type("max_states", int), metavar="WALKS",
+                   help="random simulation instead of exhaustive checking: WALKS seeded walks per spec; "
+                        "finds violations, never proves a property (exit 1 only on a contradicted expectation)")
+    c.add_argument("--seed", type=int, default=0, help="seed of the simulation's walks (default: 0)")
+    c.add_argument("--depth", type=_limit_type("max_states", int), default=100, metavar="N",
+                   help="steps per simulation walk (default: 100)")
     add_format_flags(c)
     e = sub.add_parser("explain", help="teaching mode: why three steps to open, four to close, 2*MSL, timers",
                        description="Run the real protocol and a broken variant under the same faults and tell, "
@@ -333,6 +339,33 @@ def exit_code(runs, replay_failures: int = 0, interrupted: bool = False) -> int:
     return EXIT_OK
 
 
+def _simulate_specs(args, specs) -> int:
+    """``check --simulate``: verdict tables of seeded random walks (nothing written)."""
+    from .engine import HOLDS, VIOLATED
+    from .run import simulate_spec
+
+    if args.simulate < 1 or args.depth < 1 or args.seed < 0:
+        print("tcpmodel: error: --simulate and --depth must be >= 1, --seed >= 0", file=sys.stderr)
+        return EXIT_USAGE
+    contradicted = []
+    for spec in specs:
+        run = simulate_spec(spec, args.simulate, args.depth, args.seed, args.max_seconds)
+        print(f"{spec.path} — variant {spec.config.label} — simulation, seed {args.seed}")
+        width = max(len(name) for name in spec.expect) + 2
+        for name, status, expected, _ in run.rows():
+            v = run.result.verdicts[name]
+            bad = status in (HOLDS, VIOLATED) and status != expected
+            contradicted += [f"{spec.name}.{name}"] if bad else []
+            print(f"  {name:<{width}}{status:<11}{expected:<11}{'NOT AS EXPECTED' if bad else 'ok'}  {v.note}")
+            if v.trace is not None and status == VIOLATED:
+                for i, s, a, t in v.trace.steps():
+                    print(f"    {i + 1:>3}. {run.model.describe(s, a, t)}")
+        stats = run.result.stats
+        print(f"  {stats.walks:,} walks, {stats.states:,} distinct states seen, {stats.seconds:.2f} s\n")
+    print("no expectation contradicted" if not contradicted else f"NOT as expected: {', '.join(contradicted)}")
+    return EXIT_UNEXPECTED if contradicted else EXIT_OK
+
+
 def cmd_check(args) -> int:
     from .library import resolve_all
     from .run import run_spec
@@ -343,6 +376,8 @@ def cmd_check(args) -> int:
     if note and not args.json:
         print(note)
     specs = load_all(paths)  # every spec is checked before any run or any write
+    if args.simulate is not None:
+        return _simulate_specs(args, specs)
     if not args.no_write:
         from .render.outputs import check_out_dir
 

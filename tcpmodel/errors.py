@@ -10,7 +10,13 @@ class TcpModelError(Exception):
 
 
 class ModelDefinitionError(TcpModelError):
-    """A model or property is defined wrongly (raised early, before exploration)."""
+    """A model or property breaks the engine's contract (named in the message).
+
+    Raised before exploration when it can be seen then, else as soon as the breach shows;
+    ``result`` then holds the verdicts decided before it (an incomplete result), else None.
+    """
+
+    result = None
 
 
 class ReplayError(TcpModelError):

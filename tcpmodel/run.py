@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from .engine import UNKNOWN, Result, Stats, Verdict, check
+from .engine import UNKNOWN, Result, Stats, Verdict, check, simulate
 from .errors import TcpModelError
 from .spec import COUNTS, Spec
 from .tcp import CATALOGUE, TcpConfig, TcpModel, build
@@ -237,3 +237,12 @@ def run_spec(spec: Spec, *, properties: Optional[Sequence[str]] = None, config: 
     return SpecRun(spec, model, result,
                    expect=dict(spec.expect) if as_written else {},
                    expected_counts=dict(spec.counts) if as_written else {})
+
+
+def simulate_spec(spec: Spec, walks: int, max_depth: int, seed: int,
+                  max_seconds: Optional[float] = None) -> SpecRun:
+    """Seeded random walks instead of exhaustive exploration (the result's mode says so)."""
+    model = TcpModel(spec.config)
+    result = simulate(model, build(spec.properties), walks=walks, max_depth=max_depth, seed=seed,
+                      max_seconds=max_seconds if max_seconds is not None else spec.max_seconds)
+    return SpecRun(spec, model, result)

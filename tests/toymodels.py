@@ -383,21 +383,25 @@ class InterruptAfter:
 class Fickle:
     """A nondeterministic model: from 0 it goes to 1 the first time it is asked, to 2 afterwards.
 
-    The explorer records 0 -> 1 -> bad; replaying the path finds 0 -> 2 instead.
+    The explorer records 0 -> 1 -> bad; replaying the path finds 0 -> 2 instead. With
+    ``relabel``, 0 always goes to 1, but 1 -> 9 is called ``bad`` the first time 1 is asked,
+    ``renamed`` afterwards: the same next state under another action.
     """
 
-    def __init__(self):
+    def __init__(self, relabel=False):
         self.asked = 0
+        self.relabel = relabel
 
     def init_states(self):
         return [(0,)]
 
     def successors(self, s):
-        if s == (0,):
+        if s == ((1,) if self.relabel else (0,)):
             self.asked += 1
-            return [("go", (1,) if self.asked == 1 else (2,))]
+        if s == (0,):
+            return [("go", (1,) if self.relabel or self.asked == 1 else (2,))]
         if s == (1,):
-            return [("bad", (9,))]
+            return [("bad" if self.asked == 1 or not self.relabel else "renamed", (9,))]
         return []
 
 
@@ -424,3 +428,61 @@ class TwoLoops:
 
     def is_terminal(self, s):
         return s[0] == "G"
+
+
+class TwoRounds:
+    """Fair SCCs found in two different rounds of the strong-fairness refinement.
+
+        s --toX--> x1 --xa--> x2 --xb--> x1                      (X: fair at once)
+        s --toY--> y1 --y12--> y2 --y23--> y3 --y32--> y2,  y3 --y31--> y1
+        y1 --exit--> G (goal, terminal)
+
+    Under strong fairness of ``exit`` (enabled only in y1, never taken inside Y) the SCC
+    {y1, y2, y3} is unfair; dropping y1 leaves {y2, y3}, fair in the second round. Weak
+    fairness of ``w`` (xa, xb, y31) is enabled everywhere in X and disabled in y2.
+    """
+
+    EDGES = {
+        "s": [("toX", "x1"), ("toY", "y1")],
+        "x1": [("xa", "x2")],
+        "x2": [("xb", "x1")],
+        "y1": [("y12", "y2"), ("exit", "G")],
+        "y2": [("y23", "y3")],
+        "y3": [("y32", "y2"), ("y31", "y1")],
+        "G": [],
+    }
+
+    def init_states(self):
+        return [("s",)]
+
+    def successors(self, s):
+        return [(a, (t,)) for a, t in self.EDGES[s[0]]]
+
+    def is_terminal(self, s):
+        return s[0] == "G"
+
+
+class Segments:
+    """Two segments in flight; segment 0 may be delivered and sent again forever.
+
+    State ``(p0, p1)``, ``p`` 0 in flight, 1 delivered. ``("deliver", i)`` delivers segment i,
+    ``("resend", 0)`` puts segment 0 back in flight. The goal is segment 1 delivered. One weak
+    fairness over every delivery is met by delivering segment 0 again and again; per-segment
+    fairness (one constraint per segment) is not.
+    """
+
+    def init_states(self):
+        return [(0, 0)]
+
+    def successors(self, s):
+        out = []
+        for i in (0, 1):
+            if s[i] == 0:
+                out.append((("deliver", i), s[:i] + (1,) + s[i + 1:]))
+        if s[0] == 1 and s[1] == 0:
+            out.append((("resend", 0), (0, s[1])))
+        return out
+
+    def is_terminal(self, s):
+        return s[1] == 1
+

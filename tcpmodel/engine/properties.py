@@ -61,12 +61,18 @@ class Fairness:
     actions: Callable = field(compare=False)
     kind: str = WEAK
     enabled: Optional[Callable] = field(default=None, compare=False)  # state -> bool, or None
+    key: Optional[Callable] = field(default=None, compare=False)  # action -> group key (fair_each)
 
     def __post_init__(self):
         _check_name(self.name)
         _check_callable(self.name, "actions", self.actions)
         if self.enabled is not None:
             _check_callable(self.name, "enabled", self.enabled)
+        if self.key is not None:
+            _check_callable(self.name, "key", self.key)
+            if self.enabled is not None:
+                raise ModelDefinitionError(f"fairness {self.name!r}: fair_each takes no enabled predicate: each "
+                                           "group is enabled where one of its actions is")
         if self.kind not in (WEAK, STRONG):
             raise ModelDefinitionError(f"fairness {self.name!r}: kind must be 'weak' or 'strong', got {self.kind!r}")
 
@@ -82,6 +88,18 @@ def WeakFairness(name: str, actions: Callable, enabled: Optional[Callable] = Non
 def StrongFairness(name: str, actions: Callable, enabled: Optional[Callable] = None) -> Fairness:
     """Strong fairness: a group enabled infinitely often is taken infinitely often."""
     return Fairness(name, actions, STRONG, enabled)
+
+
+def _every_action(action) -> bool:
+    return True
+
+
+def fair_each(name: str, key: Callable, kind: str = WEAK, actions: Optional[Callable] = None) -> Fairness:
+    """Per-action fairness: one separate ``kind`` (weak or strong) fairness constraint for each
+    distinct value of ``key(action)`` among the actions for which ``actions(action)`` holds
+    (default: all), e.g. one per segment in flight. A ``key`` of None puts an action in no group.
+    Each group is enabled in a state where one of its actions is."""
+    return Fairness(name, actions if actions is not None else _every_action, kind, None, key)
 
 
 @dataclass(frozen=True)

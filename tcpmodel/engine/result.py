@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional, Tuple
 HOLDS = "holds"
 VIOLATED = "violated"
 UNKNOWN = "unknown"
+NOT_FOUND = "not found"  # simulation only: no violation (or witness) met in the walks run
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Verdict:
     """The outcome of one property.
 
     ``status`` is ``holds``, ``violated`` or ``unknown`` (the exploration stopped early and found
-    nothing). For ``sometimes`` properties ``holds`` means a witness was found (``trace`` is the
+    nothing) -- and, from a simulation only, ``not found``. For ``sometimes`` properties ``holds`` means a witness was found (``trace`` is the
     witness) and ``violated`` means none is reachable. For the others ``trace`` is the
     counterexample. ``step`` is the index of the violating step for step properties.
     """
@@ -65,10 +66,11 @@ class Verdict:
     status: str
     trace: Optional[Trace] = None
     description: str = ""
+    note: str = ""  # e.g. "no violation found in 1,000 walks" (simulation)
 
     @property
     def holds(self) -> Optional[bool]:
-        return None if self.status == UNKNOWN else self.status == HOLDS
+        return None if self.status in (UNKNOWN, NOT_FOUND) else self.status == HOLDS
 
     @property
     def is_witness(self) -> bool:
@@ -86,7 +88,11 @@ class Stats:
     liveness_seconds: float
     peak_rss_bytes: int
     complete: bool
-    stop_reason: str = ""  # "", "state limit", "time limit", "interrupted"
+    stop_reason: str = ""  # "", "state limit", "time limit", "memory limit", "interrupted", "model error"
+    store: str = "exact"  # the visited set: "exact" (states) or "fingerprint" (64-bit fingerprints)
+    # TLC's "optimistic" estimate that two distinct states shared a fingerprint (0 when exact).
+    collision_probability: float = 0.0
+    walks: int = 0  # simulation: the number of random walks run
 
     @property
     def states_per_second(self) -> float:
@@ -101,6 +107,7 @@ class Result:
     verdicts: Dict[str, Verdict]
     stats: Stats
     _graph: Any = field(default=None, repr=False)
+    mode: str = "exhaustive"  # or "simulation": then no verdict is "holds" but witnesses met
 
     def __getitem__(self, name: str) -> Verdict:
         return self.verdicts[name]
