@@ -285,12 +285,45 @@ def _read(path: Path) -> bytes:
         os.close(fd)
 
 
+MAX_NESTING = 32  # a spec nests arrays and inline tables 2 deep; tomllib recurses per level
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of arrays and inline tables in TOML ``text``, strings and comments
+    skipped. Checked before parsing, so that the answer does not depend on how deep the Python
+    stack already is when tomllib recurses (a RecursionError comes at a depth that varies)."""
+    depth = deepest = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif c in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and text[j:j + len(quote)] != quote:
+                j += 2 if (c == '"' and text[j] == "\\") else 1
+            i = j + len(quote)
+            continue
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+        i += 1
+    return deepest
+
+
 def load(path) -> Spec:
     """Read and check one spec file."""
     path = Path(path)
     raw = _read(path)
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        if _nesting(text) > MAX_NESTING:
+            raise SpecError(path, "", "malformed TOML: arrays or tables nested too deeply")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise SpecError(path, "", "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:

@@ -339,3 +339,12 @@ def test_fuzzed_specs_give_a_spec_or_a_spec_error(tmp_path, seed, edits):
         assert "\x1b" not in str(err) and len(err.message) < 2500
     else:
         json.dumps({"config": dataclasses.asdict(spec.config), "expect": spec.expect})  # every value fits JSON
+
+
+def test_nesting_is_measured_outside_strings_and_comments():
+    from tcpmodel.spec import MAX_NESTING, _nesting
+
+    assert _nesting('x = [[1, 2], [3]]\n[table]\ny = "[[[[" # [[[[\nz = \'\'\'[[[\'\'\'\nw = "a\\"[["\n') == 2
+    deep = "x = " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1) + "\n"
+    assert _nesting(deep) == MAX_NESTING + 1
+    assert _nesting("x = " + "[" * MAX_NESTING + "]" * MAX_NESTING + "\n") == MAX_NESTING
