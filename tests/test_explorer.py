@@ -129,6 +129,18 @@ def test_the_run_json(rfc9293):
     assert [s["state"]["client"]["state"] for s in doc["trace"]["steps"]][-3:] == ["TIME-WAIT", "TIME-WAIT", "CLOSED"]
 
 
+def test_the_run_in_itf_is_the_checkers_trace_in_itf(rfc9293):
+    """The explorer's ITF export of a run that follows a counterexample holds the very states
+    the checker's ITF export of that counterexample holds (the same encoder, tested against
+    ADR-015 in test_formats.py)."""
+    from tcpmodel.formats.itf import trace_to_itf
+
+    doc = rfc9293.run_itf(GRACEFUL_END_RUN)
+    assert doc["#meta"]["run"] == "0.0.0.0.0.1.1.0.0.3.4.2.3.3.4" and doc["#meta"]["trace_kind"] == "run"
+    checked = trace_to_itf(run_spec(rfc9293.spec), "graceful_end")
+    assert doc["vars"] == checked["vars"] and doc["states"] == checked["states"] and "loop" not in doc
+
+
 def test_unknown_spec_and_trace(catalogue, rfc9293):
     with pytest.raises(ExplorerError, match="no spec named 'nope'") as exc:
         catalogue.spec("nope")
@@ -222,6 +234,9 @@ def test_exports(server):
     doc = json.loads(body)
     assert status == 200 and [s["action"] for s in doc["trace"]["steps"]] == [
         "client: OPEN (active), ISS=100", "server: receive SYN seq=100"]
+    status, ctype, body = get(server, "/export/run.itf.json?spec=rfc9293&run=0.0")
+    itf = json.loads(body)
+    assert status == 200 and [x["action"]["kind"] for x in itf["states"]] == ["init", "OPEN", "deliver"]
     if shutil.which("dot") is None:
         pytest.skip("Graphviz dot is not installed (scripts/install.sh installs it)")
     status, ctype, body = get(server, "/export/ladder.svg?spec=rfc9293&run=0.0")

@@ -13,6 +13,7 @@ Routes (GET; HEAD too):
     /api/traces             ?spec=  the checker's counterexamples and witnesses, as runs
     /export/run.json        ?spec=&run=  the run as the public trace JSON
     /export/ladder.svg|png  ?spec=&run=  the run's ladder drawn by tcpmodel.render (Graphviz)
+    /export/run.itf.json    ?spec=&run=  the run in Apalache's Informal Trace Format
 """
 
 from __future__ import annotations
@@ -127,6 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/": self._page, "/index.html": self._page,
             "/api/specs": self._specs, "/api/spec": self._spec, "/api/view": self._view,
             "/api/traces": self._traces, "/export/run.json": self._export_json,
+            "/export/run.itf.json": self._export_itf,
             "/export/ladder.svg": self._export_svg, "/export/ladder.png": self._export_png,
         }
         handler = routes.get(path)
@@ -166,6 +168,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _traces(self, q):
         session = self._session(q)
         self._json({"spec": session.spec.name, "traces": session.traces()})
+
+    def _export_itf(self, q):
+        s = self._session(q)
+        self._json(s.run_itf(parse_run(q.get("run"))),
+                   extra=[("Content-Disposition", f'attachment; filename="{s.spec.name}.run.itf.json"')])
 
     def _export_json(self, q):
         s = self._session(q)

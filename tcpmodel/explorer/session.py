@@ -183,6 +183,15 @@ class SpecSession:
         states, actions = self.replay(run)
         return Trace(tuple(states), tuple(actions))
 
+    def run_itf(self, run: Sequence[int]) -> dict:
+        """The run in Apalache's Informal Trace Format (the checker's ITF encoding of states)."""
+        from ..formats.itf import states_to_itf
+
+        states, actions = self.replay(run)
+        meta = {"source": str(self.spec.path), "spec": self.spec.name, "run": format_run(run),
+                "description": f"tcpmodel explorer run of {self.spec.name}", "trace_kind": "run"}
+        return states_to_itf(self.model, states, actions, meta)
+
     def run_json(self, run: Sequence[int]) -> dict:
         """The run as JSON, with its address: the same document as the page's JSON export
         (app.js ``runJson``), in the shape of the checker's trace JSON (initial state, then per

@@ -49,33 +49,37 @@ def _state(index: int, state, action) -> dict:
     return {k: (v if k == "#meta" else itf_value(v)) for k, v in out.items()}
 
 
+def states_to_itf(model, states, actions, meta: dict, loop: int = None) -> dict:
+    """A sequence of states and the actions between them (``len(actions) == len(states) - 1``)
+    as an ITF object; ``meta`` goes to ``#meta``; ``loop``, if given, is where a lasso's cycle
+    starts (its last state, equal to ``states[loop]``, is then left out, as ITF wants)."""
+    acts = [{"kind": "init", "text": "initial state"}] + [action_data(a, model.format_action(a)) for a in actions]
+    n = len(states) - 1 if loop is not None else len(states)
+    meta = {"format": "ITF", "format-description": ITF_DESCRIPTION, **meta,
+            "variant": model.config.variant, "switches": list(model.config.switches)}
+    if loop is not None:
+        meta["loop_action"] = itf_value(acts[-1])
+    doc = {"#meta": meta, "vars": list(VARS), "states": [_state(i, states[i], acts[i]) for i in range(n)]}
+    if loop is not None:
+        doc["loop"] = loop
+    return validate(doc, "itf")
+
+
 def trace_to_itf(run, name: str) -> dict:
     """The trace of property ``name`` in a :class:`~tcpmodel.run.SpecRun` as an ITF object."""
     v = run.result.verdicts[name]
-    trace, model = v.trace, run.model
+    trace = v.trace
     if trace is None:
         raise ValueError(f"{run.spec.name}: {name} has no trace")
-    actions = [{"kind": "init", "text": "initial state"}] + [action_data(a, model.format_action(a)) for a in trace.actions]
-    n = len(trace.states) - 1 if trace.is_lasso else len(trace.states)  # a lasso's last state is states[loop]
     meta = {
-        "format": "ITF",
-        "format-description": ITF_DESCRIPTION,
         "source": str(run.spec.path),
         "description": f"tcpmodel {run.spec.name}: {name} {v.status} ({v.description})",
         "spec": run.spec.name,
-        "variant": model.config.variant,
-        "switches": list(model.config.switches),
         "property": name,
         "status": v.status,
         "trace_kind": "witness" if v.is_witness else ("lasso" if trace.is_lasso else "counterexample"),
     }
-    if trace.is_lasso:
-        meta["loop_action"] = itf_value(actions[-1])
-    doc = {"#meta": meta, "vars": list(VARS),
-           "states": [_state(i, trace.states[i], actions[i]) for i in range(n)]}
-    if trace.is_lasso:
-        doc["loop"] = trace.loop_start
-    return validate(doc, "itf")
+    return states_to_itf(run.model, trace.states, trace.actions, meta, trace.loop_start if trace.is_lasso else None)
 
 
 def write_itf(folder, runs) -> list:

@@ -155,6 +155,7 @@
     $("share").href = url;
     $("export-dot-svg").href = "/export/ladder.svg?" + query({run: P.run.join(".")});
     $("export-dot-png").href = "/export/ladder.png?" + query({run: P.run.join(".")});
+    $("export-itf").href = "/export/run.itf.json?" + query({run: P.run.join(".")});
   }
 
   // ---------------------------------------------------------------- errors
