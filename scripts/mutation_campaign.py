@@ -20,7 +20,8 @@ Mutation operators (AST-based, one node at a time):
   cmp      comparison swapped to its neighbour: < <=, > >=, == !=, in / not in, is / is not
   not-     ``not x`` -> ``x``
   not+     ``x`` -> ``not x`` for the test of every if / elif / while / conditional
-           expression and every operand of and / or
+           expression and every operand of and / or (except where that repeats a cmp or
+           not- mutant: ``not a == b`` is ``a != b``)
   boolop   ``and`` <-> ``or``
   int      integer constant c -> c + 1 and c - 1
   bool     True <-> False
@@ -64,7 +65,8 @@ ENGINE_TESTS = [
 ]
 DEFAULT_TESTS = {"tcpmodel/tcp/": TCP_TESTS, "tcpmodel/engine/": ENGINE_TESTS}
 
-# Survivors judged equivalent by hand: (target, function, original text, mutated text) -> why.
+# Survivors judged equivalent by hand: (target, function, original text, mutated text,
+# occurrence) -> why.
 # The reasons are spelled out in docs/mutation.md. Keys use the function and the text, not the
 # line, so they survive edits elsewhere in the file.
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {}
@@ -76,13 +78,14 @@ class Mutant:
     line: int
     col: int
     function: str
+    occurrence: int  # how many earlier mutants share function, before and after (usually 0)
     operator: str
     before: str   # the mutated node's text, before
     after: str    # ... and after
-    source: str   # the whole mutated module
+    site: tuple   # (position in ast.walk order, operator, variant): see mutated_source
 
     def key(self, target):
-        return (target, self.function, self.before, self.after)
+        return (target, self.function, self.before, self.after, self.occurrence)
 
     def where(self, target):
         return f"{target}:{self.line}"
@@ -173,10 +176,19 @@ def _sites(tree):
         elif isinstance(node, ast.Constant) and type(node.value) is int:
             sites.append((node, "int", +1))
             sites.append((node, "int", -1))
-        if id(node) in negatable and not (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)):
+        if id(node) in negatable and not _negation_is_a_cmp_mutant(node):
             sites.append((node, "not+", None))
     sites.sort(key=lambda s: (s[0].lineno, s[0].col_offset, s[1]))
     return sites
+
+
+def _negation_is_a_cmp_mutant(node):
+    """``not`` added would repeat another mutant: ``not not x`` is what ``not-`` tests, and
+    ``not a == b`` is the cmp mutant ``a != b`` (likewise in / is)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return True
+    return isinstance(node, ast.Compare) and len(node.ops) == 1 \
+        and isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn, ast.Is, ast.IsNot))
 
 
 def _mutate(node, operator, variant):
@@ -222,30 +234,30 @@ def mutants(source: str):
     """Every mutant of ``source``, in a fixed order (source position, then operator)."""
     tree = ast.parse(source)
     owner = _functions(tree)
+    position = {id(node): i for i, node in enumerate(ast.walk(tree))}
     out = []
+    seen = {}
     for node, operator, variant in _sites(tree):
         replacement = _mutate(node, operator, variant)
-        # Re-parse for each mutant: the transformer edits the tree it walks.
-        fresh = ast.parse(source)
-        fresh_node = _find_same(fresh, node)
-        mutated = _Replace(fresh_node, replacement).visit(fresh)
-        ast.fix_missing_locations(mutated)
-        before = _text(node)
-        after = _text(replacement) if not isinstance(node, ast.AugAssign) else _text(replacement)
-        out.append(Mutant(len(out) + 1, node.lineno, node.col_offset, owner.get(id(node), "<module>"),
-                          operator, before, after, ast.unparse(mutated) + "\n"))
+        before, after = _text(node), _text(replacement)
+        function = owner.get(id(node), "<module>")
+        occurrence = seen.get((function, before, after), 0)
+        seen[(function, before, after)] = occurrence + 1
+        out.append(Mutant(len(out) + 1, node.lineno, node.col_offset, function, occurrence,
+                          operator, before, after, (position[id(node)], operator, variant)))
     return out
 
 
-def _find_same(tree, node):
-    """The node at the same position and of the same type in a fresh parse of the same source."""
-    for other in ast.walk(tree):
-        if type(other) is type(node) and getattr(other, "lineno", None) == node.lineno \
-                and other.col_offset == node.col_offset \
-                and getattr(other, "end_lineno", None) == node.end_lineno \
-                and getattr(other, "end_col_offset", None) == node.end_col_offset:
-            return other
-    raise AssertionError(f"node not found again at {node.lineno}:{node.col_offset}")
+def mutated_source(source: str, mutant: Mutant) -> str:
+    """The whole module with ``mutant`` applied (made when it runs: a parse and an unparse)."""
+    walk_index, operator, variant = mutant.site
+    tree = ast.parse(source)  # the same source parses to the same tree, walked in the same order
+    for i, node in enumerate(ast.walk(tree)):
+        if i == walk_index:
+            break
+    mutated = _Replace(node, _mutate(node, operator, variant)).visit(tree)
+    ast.fix_missing_locations(mutated)
+    return ast.unparse(mutated) + "\n"
 
 
 # ------------------------------------------------------------------ running them
@@ -282,6 +294,11 @@ def run_tests(work: Path, tests, timeout, memory_mb):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         return "timeout", time.monotonic() - start, b""
+    except KeyboardInterrupt:
+        # The test run has its own session (so a timeout can kill all of it): end it too.
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
     took = time.monotonic() - start
     if proc.returncode == 0:
         return "passed", took, out
@@ -342,6 +359,7 @@ def main(argv=None):
     chosen = _select(args.only, len(all_mutants))
     todo = [m for m in all_mutants if m.index in chosen]
 
+    interrupted = False
     campaign_start = time.monotonic()
     results = []
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
@@ -360,11 +378,16 @@ def main(argv=None):
         for m in todo:
             if time.monotonic() - campaign_start > args.max_seconds:
                 break
-            copy_target.write_text(m.source, encoding="utf-8")
+            copy_target.write_text(mutated_source(source, m), encoding="utf-8")
             # A same-size rewrite within the same second could let a stale .pyc be used.
             for pyc in pycache.glob(copy_target.stem + ".*.pyc"):
                 pyc.unlink()
-            status, took, _ = run_tests(work, tests, timeout, args.memory_mb)
+            try:
+                status, took, _ = run_tests(work, tests, timeout, args.memory_mb)
+            except KeyboardInterrupt:
+                interrupted = True
+                print("interrupted: the summary covers the mutants finished so far", flush=True)
+                break
             outcome = {"failed": "killed", "passed": "survived", "timeout": "timeout"}[status]
             equivalent = outcome == "survived" and m.key(target) in EQUIVALENT
             results.append((m, outcome, took, equivalent))
@@ -382,7 +405,8 @@ def main(argv=None):
     considered = len(results) - equivalent
     score = 100.0 * (killed + timeouts) / considered if considered else 100.0
     print()
-    print(f"target {target}: {len(all_mutants)} mutants, {len(results)} run, {len(todo) - len(results)} not run (budget)")
+    why = "interrupted" if interrupted else "budget"
+    print(f"target {target}: {len(all_mutants)} mutants, {len(results)} run, {len(todo) - len(results)} not run ({why})")
     print(f"killed {killed}, timeout {timeouts}, survived {len(survivors)} ({equivalent} equivalent, {len(live)} not)")
     print(f"score: {killed + timeouts}/{considered} non-equivalent mutants detected = {score:.1f} %")
     print(f"time: {elapsed:.0f} s")
@@ -390,6 +414,7 @@ def main(argv=None):
         print("\nsurvivors not classified as equivalent:")
         for m in live:
             print(f"  #{m.index} {m.where(target)} in {m.function} [{m.operator}]: {m.before}  ->  {m.after}")
+            print(f"      key {m.key(target)!r}")
     if equivalent:
         print("\nequivalent survivors (see docs/mutation.md):")
         for m, eq in survivors:
@@ -398,12 +423,26 @@ def main(argv=None):
     if args.json:
         Path(args.json).write_text(json.dumps({
             "target": target, "mutants": len(all_mutants), "seconds": round(elapsed, 1), "score": round(score, 2),
-            "results": [{"index": m.index, "line": m.line, "function": m.function, "operator": m.operator,
+            "interrupted": interrupted,
+            "results": [{"index": m.index, "line": m.line, "function": m.function, "occurrence": m.occurrence,
+                         "operator": m.operator,
                          "before": m.before, "after": m.after, "outcome": o, "equivalent": eq,
                          "seconds": round(t, 2)} for m, o, t, eq in results],
         }, indent=1), encoding="utf-8")
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    # SIGTERM (and SIGINT, which a background job may have ignored) end the campaign cleanly:
+    # the running test is killed, the temporary copy removed, the partial score printed.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted before any mutant ran", file=sys.stderr)
+        sys.exit(130)
