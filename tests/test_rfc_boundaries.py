@@ -601,3 +601,144 @@ def test_is_terminal_needs_every_part():
     assert not m.is_terminal((closed, established(), (), (), 0, 0))   # the server is not idle
     assert not m.is_terminal((closed, listen, (a,), (), 0, 0))        # client→server in flight
     assert not m.is_terminal((closed, listen, (), (a,), 0, 0))        # server→client in flight
+
+
+# --------------------------------------------------------------------------------------------
+# ABORT (§3.10.5): <SEQ=SND.NXT><CTL=RST> from SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2
+# and CLOSE-WAIT; nothing from SYN-SENT, CLOSING, LAST-ACK and TIME-WAIT; the TCB is deleted.
+
+@pytest.mark.parametrize("build,resets", [
+    (syn_sent, False), (syn_received_active, True), (established, True), (fin_wait_1, True),
+    (fin_wait_2, True), (close_wait, True), (closing, False), (last_ack, False), (time_wait, False),
+], ids=["SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT",
+        "CLOSING", "LAST-ACK", "TIME-WAIT"])
+def test_abort_in_each_state(build, resets):
+    tcb = build()
+    s = state(tcb, server_established())
+    t = step(model(abort=True), s, ("ABORT", CLIENT))
+    assert t[CLIENT] == deleted(tcb)
+    assert sent(s, t, C2S) == ([(tcb.snd_nxt, 0, RST, 0)] if resets else [])
+    # without the abort switch the applications never abort
+    assert ("ABORT", CLIENT) not in [a for a, _ in model().successors(s)]
+
+
+def user_calls(m, s):
+    return [a for a, _ in m.successors(s) if a[0] in ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT")]
+
+
+def test_no_abort_without_a_connection():
+    m = model(abort=True)
+    assert user_calls(m, (idle_tcb(CLOSED)._replace(inc=1), idle_tcb(LISTEN), (), (), 0, 0)) == []
+    assert user_calls(m, (idle_tcb(CLOSED), idle_tcb(CLOSED), (), (), 0, 0)) == [("OPEN", CLIENT, 100), ("LISTEN", SERVER)]
+
+
+def test_server_listen_and_simultaneous_open():
+    m = model(simultaneous=True)
+    closed = idle_tcb(CLOSED)._replace(inc=1, delivered=1)
+    s = (syn_sent(), closed, (), (), 0, 0)
+    assert user_calls(m, s) == [("LISTEN", SERVER)]
+    t = step(m, s, ("LISTEN", SERVER))
+    assert t[SERVER] == closed._replace(state=LISTEN) and t[2:] == s[2:]
+    # LISTEN and simultaneous: the server may OPEN actively (its next incarnation) ...
+    assert user_calls(model(simultaneous=True, incarnations=2), t) == [("OPEN", SERVER, 310)]
+    u = step(model(simultaneous=True, incarnations=2), t, ("OPEN", SERVER, 310))
+    assert u[SERVER] == t[SERVER]._replace(state=SYN_SENT, iss=310, snd_una=310, snd_nxt=311, rexmt=RTO,
+                                          inc=2, peer=0, passive=False, delivered=0)
+    assert u[3] == (Segment(310, 0, SYN, 0, 0, 2, 0),)
+    # ... but not beyond its incarnations, and not without the switch.
+    assert user_calls(m, t) == []
+    assert user_calls(model(incarnations=2), t) == []
+
+
+@pytest.mark.parametrize("changes,simultaneous,calls", [
+    (dict(), False, []),                                         # no FIN yet: the server waits
+    (dict(), True, [("SEND", SERVER)]),                          # ... unless it may close first
+    (dict(state=CLOSE_WAIT, fin_rcvd=True), False, [("SEND", SERVER)]),
+    (dict(state=CLOSE_WAIT, fin_rcvd=True, written=1), False, [("CLOSE", SERVER)]),
+    (dict(state=LAST_ACK, fin_rcvd=True, written=1, app_closed=True), False, []),
+])
+def test_server_script(changes, simultaneous, calls):
+    s = (client_established(), server_established(**changes), (), (), 0, 0)
+    assert [a for a in user_calls(model(simultaneous=simultaneous), s) if a[1] == SERVER] == calls
+
+
+def test_three_step_close_server_send_and_close_after_its_tcp_sent_the_fin():
+    # three_step_close: the server's TCP is in LAST-ACK before its user wrote: "error:
+    # connection closing" (§3.10.2), the octet is lost; CLOSE only records the user's call.
+    m = model(variant="three_step_close")
+    server = server_established(state=LAST_ACK, fin_rcvd=True, fin_queued=True, snd_nxt=302, fin_seq=301,
+                                rcv_nxt=102, rexmt=RTO)
+    s = (fin_wait_1(), server, (), (), 0, 0)
+    t = step(m, s, ("SEND", SERVER))
+    assert t[SERVER] == server._replace(written=1) and t[3] == ()
+    u = step(m, t, ("CLOSE", SERVER))
+    assert u[SERVER] == t[SERVER]._replace(app_closed=True) and u[3] == ()
+
+
+def test_client_opens_again_only_within_its_incarnations():
+    closed = idle_tcb(CLOSED)._replace(inc=1, written=1, delivered=1, app_closed=True, fin_rcvd=True)
+    s = (closed, idle_tcb(LISTEN), (), (), 0, 0)
+    assert user_calls(model(), s) == []
+    m = model(incarnations=2)
+    t = step(m, s, ("OPEN", CLIENT, 110))
+    assert t[CLIENT] == closed._replace(state=SYN_SENT, iss=110, snd_una=110, snd_nxt=111, rexmt=RTO, inc=2,
+                                        written=0, delivered=0, app_closed=False, fin_rcvd=False)
+    assert t[2] == (Segment(110, 0, SYN, 0, 2, 0, 0),)
+
+
+# --------------------------------------------------------------------------------------------
+# The retransmission timer around sends and acknowledgments (RFC 6298 §5.1-5.3).
+
+def test_send_with_an_expired_timer_does_not_restart_it():
+    # The timer reached 0 and has not fired yet: a SEND in between leaves it at 0.
+    tcb = client_established(snd_una=101, snd_nxt=102, written=1, rexmt=0, retries=1)
+    s = state(tcb, server_established())
+    t = step(model(client_data=2), s, ("SEND", CLIENT))
+    assert t[CLIENT] == tcb._replace(written=2, snd_nxt=103)
+    assert sent(s, t, C2S) == [(102, 301, ACK, 1)]
+
+
+@pytest.mark.parametrize("rto", [1, 4])
+def test_timer_starts_and_restarts_with_the_configured_rto(rto):
+    m = model(rto=rto, client_data=2)
+    tcb = client_established(written=0)
+    s = state(tcb, server_established())
+    t = step(m, s, ("SEND", CLIENT))
+    assert t[CLIENT] == tcb._replace(written=1, snd_nxt=102, rexmt=rto)
+    # new data acknowledged, some still outstanding: restart with the full RTO
+    out = two_octets_out()
+    new, _ = arrive(m, out, seg(301, 102, ACK))
+    assert new == out._replace(snd_una=102, rexmt=rto, retries=0)
+
+
+def test_no_retransmit_variant_never_starts_the_timer_on_acks_or_sends():
+    m = model(variant="no_retransmit", client_data=2)
+    out = two_octets_out()._replace(rexmt=-1)
+    new, _ = arrive(m, out, seg(301, 102, ACK))
+    assert new == out._replace(snd_una=102, retries=0)
+    tcb = client_established(written=0)
+    s = state(tcb, server_established())
+    assert step(m, s, ("SEND", CLIENT))[CLIENT] == tcb._replace(written=1, snd_nxt=102)
+
+
+# --------------------------------------------------------------------------------------------
+# The model memoizes per-endpoint outcomes; a memo must not mix up segments that differ only in
+# their ghost fields (the reset from a CLOSED endpoint carries those of the segment it answers).
+
+def test_arrival_memo_keeps_ghost_fields_apart():
+    m = model()
+    closed = idle_tcb(CLOSED)
+    for sconn in (4, 5, 4):
+        for cinc in (2, 3):
+            segment = seg(50, 205, ACK, cinc=cinc, sconn=sconn)
+            s = state(closed, idle_tcb(LISTEN), s2c=[segment])
+            t = step(m, s, ("deliver", S2C, segment))
+            assert t[2] == (Segment(205, 0, RST, 0, cinc, sconn, 0),)
+
+
+def test_arrival_outcome_does_not_depend_on_the_age():
+    m = model()
+    tcb = established()
+    for age in range(MSL + 1):
+        new, replies = arrive(m, tcb, seg(301, 102, ACK, dlen=1, age=age))
+        assert new == tcb._replace(**ACKED, rcv_nxt=302, delivered=1) and replies == [(102, 302, ACK, 0)], age
