@@ -489,13 +489,24 @@ def test_closed_reset_generation(flags, dlen, reply):
     (RST, None), (RST | ACK, None), (RST | SYN, None),
     (FIN, None), (0, None),          # "any other control or text-bearing segment": dropped
 ])
-def test_listen_reset_generation(flags, reply):
+@pytest.mark.parametrize("isn", ["clock", "any"])
+def test_listen_reset_generation(flags, reply, isn):
+    # One outcome each, even where the ISS may be chosen: only a SYN opens a connection.
     listen = idle_tcb(LISTEN)._replace(inc=1)
     segment = seg(50, 205, flags, cinc=3, sconn=4)
     s = state(idle_tcb(CLOSED), listen, c2s=[segment])
-    t = step(model(), s, ("deliver", C2S, segment))
+    t = step(model(isn=isn), s, ("deliver", C2S, segment))
     assert t[SERVER] == listen
     assert t[3] == (() if reply is None else (Segment(*reply, 3, 4, 0),))
+
+
+def test_listen_syn_branches_on_each_iss_choice():
+    m = model(isn="any", isn_choices=(0, 4))
+    syn = seg(100, 0, SYN, cinc=1, sconn=0)
+    s = state(syn_sent(), idle_tcb(LISTEN), c2s=[syn])
+    nexts = [t for a, t in m.successors(s) if a == ("deliver", C2S, syn)]
+    assert [(t[SERVER].state, t[SERVER].iss) for t in nexts] == [(SYN_RECEIVED, 300), (SYN_RECEIVED, 304)]
+    assert [t[3] for t in nexts] == [(Segment(300, 101, SYN | ACK, 0, 1, 1, 0),), (Segment(304, 101, SYN | ACK, 0, 1, 1, 0),)]
 
 
 def test_listen_syn_opens_the_next_incarnation():
