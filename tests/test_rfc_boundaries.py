@@ -165,6 +165,14 @@ def test_in_order_octet_and_fin_together_go_to_close_wait():
     assert replies == [(102, 303, ACK, 0)]
 
 
+def test_window_of_one_accepts_an_octet_and_fin_starting_at_rcv_nxt():
+    # SEG.LEN 2 > RCV.WND 1: the segment's end is beyond the window, its start is in it.
+    tcb = established()
+    new, replies = arrive(model(window=1), tcb, seg(301, 102, FIN | ACK, dlen=1))
+    assert new == tcb._replace(**ACKED, state=CLOSE_WAIT, rcv_nxt=303, delivered=1, fin_rcvd=True)
+    assert replies == [(102, 303, ACK, 0)]
+
+
 @pytest.mark.parametrize("seq,acceptable", [(300, False), (301, True), (302, False)])
 def test_window_of_one_accepts_rcv_nxt_only(seq, acceptable):
     tcb = established()
