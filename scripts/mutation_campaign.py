@@ -69,7 +69,33 @@ DEFAULT_TESTS = {"tcpmodel/tcp/": TCP_TESTS, "tcpmodel/engine/": ENGINE_TESTS}
 # occurrence) -> why.
 # The reasons are spelled out in docs/mutation.md. Keys use the function and the text, not the
 # line, so they survive edits elsewhere in the file.
-EQUIVALENT: dict[tuple[str, str, str, str], str] = {}
+_M = "tcpmodel/tcp/model.py"
+_NO_ZERO_TIMER = "_tick_tcb runs only when no timer is 0 (_tick returns first)"
+_RTO_DOMAIN = "rto is -1 (no_retransmit) or >= 1 (TcpConfig): never 0"
+_FIN_SEQ_DOMAIN = "FIN_SEQ is -1 or a sequence number > ISS >= 0: never 0"
+EQUIVALENT: dict[tuple, str] = {
+    (_M, "TcpModel._output", "t[FIN_SEQ] < 0", "t[FIN_SEQ] <= 0", 0): _FIN_SEQ_DOMAIN,
+    (_M, "TcpModel._output", "0", "1", 0): _FIN_SEQ_DOMAIN + " (t[FIN_SEQ] < 1)",
+    (_M, "TcpModel._output", "self.rto > 0", "self.rto >= 0", 0): _RTO_DOMAIN,
+    (_M, "TcpModel._output", "0", "-1", 3): _RTO_DOMAIN + " (self.rto > -1)",
+    (_M, "TcpModel._arrive_synchronized", "t[FIN_SEQ] >= 0", "t[FIN_SEQ] > 0", 0): _FIN_SEQ_DOMAIN,
+    (_M, "TcpModel._arrive_synchronized", "0", "1", 5): _FIN_SEQ_DOMAIN + " (t[FIN_SEQ] >= 1)",
+    (_M, "TcpModel._acked_all_or_restart", "self.rto > 0", "self.rto >= 0", 0): _RTO_DOMAIN,
+    (_M, "TcpModel._acked_all_or_restart", "0", "-1", 0): _RTO_DOMAIN + " (self.rto > -1)",
+    (_M, "TcpModel._tick", "max(timers) > 0", "max(timers) >= 0", 0): "0 in timers returned just before",
+    (_M, "TcpModel._tick", "0", "-1", 1): "0 in timers returned just before (max(timers) > -1)",
+    (_M, "TcpModel._tick_tcb", "tcb.rexmt <= 0", "tcb.rexmt < 0", 0): _NO_ZERO_TIMER,
+    (_M, "TcpModel._tick_tcb", "0", "-1", 0): _NO_ZERO_TIMER + " (tcb.rexmt <= -1)",
+    (_M, "TcpModel._tick_tcb", "tcb.tw <= 0", "tcb.tw < 0", 0): _NO_ZERO_TIMER,
+    (_M, "TcpModel._tick_tcb", "0", "-1", 1): _NO_ZERO_TIMER + " (tcb.tw <= -1)",
+    (_M, "TcpModel._tick_tcb", "t[REXMT] > 0", "t[REXMT] >= 0", 0): _NO_ZERO_TIMER,
+    (_M, "TcpModel._tick_tcb", "0", "-1", 2): _NO_ZERO_TIMER + " (t[REXMT] > -1)",
+    (_M, "TcpModel._tick_tcb", "t[TW] > 0", "t[TW] >= 0", 0): _NO_ZERO_TIMER,
+    (_M, "TcpModel._tick_tcb", "0", "-1", 3): _NO_ZERO_TIMER + " (t[TW] > -1)",
+    (_M, "TcpModel._deliveries", "6", "7", 0): "the memo key seg[:7] adds the age, which no rule reads: a smaller hit rate only",
+    (_M, "TcpModel._arrivals", "0", "1", 0): "the ISS argument is read only for a SYN reaching LISTEN, which takes the other branch",
+    (_M, "TcpModel._arrivals", "0", "-1", 0): "the ISS argument is read only for a SYN reaching LISTEN, which takes the other branch",
+}
 
 
 @dataclass

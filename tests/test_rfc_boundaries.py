@@ -694,6 +694,16 @@ def test_three_step_close_server_send_and_close_after_its_tcp_sent_the_fin():
     assert u[SERVER] == t[SERVER]._replace(app_closed=True) and u[3] == ()
 
 
+def test_three_step_close_client_never_closes_after_its_tcp_sent_the_fin():
+    # The client's TCP also answers a FIN (the server closed first) with FIN+ACK: LAST-ACK
+    # before its user's CLOSE. Only the server's script calls CLOSE after the peer's FIN.
+    m = model(variant="three_step_close", simultaneous=True)
+    client = client_established(state=LAST_ACK, written=1, fin_rcvd=True, fin_queued=True, snd_nxt=102, fin_seq=101,
+                                rcv_nxt=302, rexmt=RTO)
+    s = (client, server_established(state=FIN_WAIT_1, snd_nxt=302, fin_seq=301, app_closed=True, written=1), (), (), 0, 0)
+    assert user_calls(m, s) == []
+
+
 def test_client_opens_again_only_within_its_incarnations():
     closed = idle_tcb(CLOSED)._replace(inc=1, written=1, delivered=1, app_closed=True, fin_rcvd=True)
     s = (closed, idle_tcb(LISTEN), (), (), 0, 0)
@@ -724,8 +734,9 @@ def test_timer_starts_and_restarts_with_the_configured_rto(rto):
     s = state(tcb, server_established())
     t = step(m, s, ("SEND", CLIENT))
     assert t[CLIENT] == tcb._replace(written=1, snd_nxt=102, rexmt=rto)
-    # new data acknowledged, some still outstanding: restart with the full RTO
-    out = two_octets_out()
+    # new data acknowledged, some still outstanding: restart with the full RTO (here the
+    # timer had just expired, not fired yet)
+    out = two_octets_out()._replace(rexmt=0)
     new, _ = arrive(m, out, seg(301, 102, ACK))
     assert new == out._replace(snd_una=102, rexmt=rto, retries=0)
 
