@@ -464,7 +464,7 @@ def test_time_wait_restart_only_on_the_retransmitted_fin(seq, flags, restart, re
 
 def test_time_wait_restart_uses_the_configured_length():
     tcb = time_wait()._replace(tw=1)
-    new, _ = arrive(model(variant="short_time_wait", time_wait=5), tcb, seg(301, 102, FIN | ACK))
+    new, _ = arrive(model(time_wait=5), tcb, seg(301, 102, FIN | ACK))
     assert new == tcb._replace(tw=5)
 
 
@@ -491,7 +491,7 @@ def test_closed_reset_generation(flags, dlen, reply):
     s = state(closed, idle_tcb(LISTEN), s2c=[segment])
     t = step(model(), s, ("deliver", S2C, segment))
     assert t[CLIENT] == closed
-    assert t[2] == (() if reply is None else (Segment(*reply, 3, 4, 0),))
+    assert t[2] == (() if reply is None else (Segment(*reply, 3, 4, MSL, 0),))
 
 
 @pytest.mark.parametrize("flags,reply", [
@@ -509,7 +509,7 @@ def test_listen_reset_generation(flags, reply, isn):
     s = state(idle_tcb(CLOSED), listen, c2s=[segment])
     t = step(model(isn=isn), s, ("deliver", C2S, segment))
     assert t[SERVER] == listen
-    assert t[3] == (() if reply is None else (Segment(*reply, 3, 4, 0),))
+    assert t[3] == (() if reply is None else (Segment(*reply, 3, 4, MSL, 0),))
 
 
 def test_listen_syn_branches_on_each_iss_choice():
@@ -518,7 +518,7 @@ def test_listen_syn_branches_on_each_iss_choice():
     s = state(syn_sent(), idle_tcb(LISTEN), c2s=[syn])
     nexts = [t for a, t in m.successors(s) if a == ("deliver", C2S, syn)]
     assert [(t[SERVER].state, t[SERVER].iss) for t in nexts] == [(SYN_RECEIVED, 300), (SYN_RECEIVED, 304)]
-    assert [t[3] for t in nexts] == [(Segment(300, 101, SYN | ACK, 0, 1, 1, 0),), (Segment(304, 101, SYN | ACK, 0, 1, 1, 0),)]
+    assert [t[3] for t in nexts] == [(Segment(300, 101, SYN | ACK, 0, 1, 1, MSL, 0),), (Segment(304, 101, SYN | ACK, 0, 1, 1, MSL, 0),)]
 
 
 def test_listen_syn_opens_the_next_incarnation():
@@ -649,9 +649,13 @@ def user_calls(m, s):
     return [a for a, _ in m.successors(s) if a[0] in ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT")]
 
 
-def test_no_abort_without_a_connection():
+def test_abort_needs_a_tcb():
+    """RFC 9293 §3.10.5: ABORT in CLOSED is an error (no TCB); in LISTEN it deletes the TCB."""
     m = model(abort=True)
-    assert user_calls(m, (idle_tcb(CLOSED)._replace(inc=1), idle_tcb(LISTEN), (), (), 0, 0)) == []
+    s = (idle_tcb(CLOSED)._replace(inc=1), idle_tcb(LISTEN), (), (), 0, 0)
+    assert user_calls(m, s) == [("ABORT", SERVER)]
+    t = step(m, s, ("ABORT", SERVER))
+    assert t[SERVER] == idle_tcb(CLOSED) and t[2:4] == ((), ())
     assert user_calls(m, (idle_tcb(CLOSED), idle_tcb(CLOSED), (), (), 0, 0)) == [("OPEN", CLIENT, 100), ("LISTEN", SERVER)]
 
 
@@ -667,7 +671,7 @@ def test_server_listen_and_simultaneous_open():
     u = step(model(simultaneous=True, incarnations=2), t, ("OPEN", SERVER, 310))
     assert u[SERVER] == t[SERVER]._replace(state=SYN_SENT, iss=310, snd_una=310, snd_nxt=311, rexmt=RTO,
                                           inc=2, peer=0, passive=False, delivered=0)
-    assert u[3] == (Segment(310, 0, SYN, 0, 0, 2, 0),)
+    assert u[3] == (Segment(310, 0, SYN, 0, 0, 2, MSL, 0),)
     # ... but not beyond its incarnations, and not without the switch.
     assert user_calls(m, t) == []
     assert user_calls(model(incarnations=2), t) == []
@@ -716,7 +720,7 @@ def test_client_opens_again_only_within_its_incarnations():
     t = step(m, s, ("OPEN", CLIENT, 110))
     assert t[CLIENT] == closed._replace(state=SYN_SENT, iss=110, snd_una=110, snd_nxt=111, rexmt=RTO, inc=2,
                                         written=0, delivered=0, app_closed=False, fin_rcvd=False)
-    assert t[2] == (Segment(110, 0, SYN, 0, 2, 0, 0),)
+    assert t[2] == (Segment(110, 0, SYN, 0, 2, 0, MSL, 0),)
 
 
 # --------------------------------------------------------------------------------------------
@@ -767,7 +771,7 @@ def test_arrival_memo_keeps_ghost_fields_apart():
             segment = seg(50, 205, ACK, cinc=cinc, sconn=sconn)
             s = state(closed, idle_tcb(LISTEN), s2c=[segment])
             t = step(m, s, ("deliver", S2C, segment))
-            assert t[2] == (Segment(205, 0, RST, 0, cinc, sconn, 0),)
+            assert t[2] == (Segment(205, 0, RST, 0, cinc, sconn, MSL, 0),)
 
 
 def test_arrival_outcome_does_not_depend_on_the_age():
