@@ -58,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The test subset run against each mutant, by target: fast, rule-level tests first (with -x
 # the first failure ends the run).
-TCP_TESTS = ["tests/test_tcp_rules.py", "tests/test_rfc_boundaries.py", "tests/test_tcp_specs.py"]
+TCP_TESTS = ["tests/test_tcp_rules.py", "tests/test_rfc_boundaries.py", "tests/test_tcp_semantics.py", "tests/test_tcp_specs.py"]
 ENGINE_TESTS = [
     "tests/test_engine_api.py", "tests/test_engine_models.py", "tests/test_engine_properties.py",
     "tests/test_engine_limits.py", "tests/test_tcp_specs.py",

@@ -33,7 +33,7 @@ from typing import Dict, List, Optional, Tuple
 
 from .errors import SpecError, TcpModelError
 from .tcp import CATALOGUE, VARIANTS, TcpConfig
-from .tcp.config import CHANNELS, CLOSE_POLICIES, ISN_POLICIES, LIFETIMES, SWITCHES
+from .tcp.config import BOUNDS, CHANNELS, CLOSE_POLICIES, ISN_POLICIES, LIFETIMES, SWITCHES
 
 TOP_KEYS = ("variant", "switches", "description", "parameters", "faults", "expect", "explain", "limits", "counts")
 EXPECTED = ("holds", "violated")
@@ -116,28 +116,28 @@ class Key:
 # so that the RTO > MSL and TIME-WAIT > 2*MSL cases stay expressible.
 # A new parameter is one row: name = Key(kind, least, greatest) (or allowed=... for words).
 PARAMETERS = {
-    "msl": Key(_INT, 1, 8),                 # ticks a segment may live in the network
-    "max_delay": Key(_INT, 1, 8),           # ticks an original may be delayed; also at most msl
-    #                                         (checked with msl below: duplicates may live msl)
-    "rto": Key(_INT, 1, 32),                # retransmission timeout, ticks (up to 4*max MSL)
-    "syn_rto": Key(_INT, 1, 32),            # the same for SYN and SYN,ACK
-    "max_retries": Key(_INT, 0, 8),
-    "window": Key(_INT, 1, 8),              # octets; the data sent is at most client/server_data
-    "time_wait": Key(_INT, 1, 32),          # ticks (up to 2*2*max MSL)
+    "msl": Key(_INT, *BOUNDS["msl"]),                 # ticks a segment may live in the network
+    "max_delay": Key(_INT, *BOUNDS["max_delay"]),     # ticks an original may be delayed; also at most msl
+                                                      # (checked with msl below: duplicates may live msl)
+    "rto": Key(_INT, *BOUNDS["rto"]),                 # retransmission timeout, ticks (up to 4*max MSL)
+    "syn_rto": Key(_INT, *BOUNDS["syn_rto"]),         # the same for SYN and SYN,ACK
+    "max_retries": Key(_INT, *BOUNDS["max_retries"]),
+    "window": Key(_INT, *BOUNDS["window"]),           # octets; the data sent is at most client/server_data
+    "time_wait": Key(_INT, *BOUNDS["time_wait"]),     # ticks (up to 2*2*max MSL)
     "lifetime": Key(_STR, allowed=LIFETIMES),
-    "incarnations": Key(_INT, 1, 4),
+    "incarnations": Key(_INT, *BOUNDS["incarnations"]),
     "isn": Key(_STR, allowed=ISN_POLICIES),
-    "isn_stride": Key(_INT, 1, 1000),       # sequence numbers between two incarnations' ISNs
-    #                                         (the space does not grow with it; ISNs stay far below 2^31)
+    "isn_stride": Key(_INT, *BOUNDS["isn_stride"]),   # sequence numbers between two incarnations' ISNs
+                                                      # (the space does not grow with it; ISNs stay far below 2^31)
     "isn_choices": Key(_INTLIST, 0, INT_MAX, max_items=8),  # each one more branch per open
     "channel": Key(_STR, allowed=CHANNELS),
-    "client_data": Key(_INT, 0, 8),         # octets
-    "server_data": Key(_INT, 0, 8),
+    "client_data": Key(_INT, *BOUNDS["client_data"]), # octets
+    "server_data": Key(_INT, *BOUNDS["server_data"]),
     "close": Key(_STR, allowed=CLOSE_POLICIES),
     "abort": Key(_BOOL),
     "simultaneous": Key(_BOOL),
 }
-FAULTS = {"loss": Key(_INT, 0, 8), "dup": Key(_INT, 0, 8)}
+FAULTS = {"loss": Key(_INT, *BOUNDS["loss"]), "dup": Key(_INT, *BOUNDS["dup"])}
 LIMITS = {
     "max_states": Key(_INT, 1, INT_MAX),
     "max_seconds": Key(_INT, 1, 7 * 24 * 3600),  # a week

@@ -305,3 +305,12 @@ def test_bad_switches_and_parameters_in_a_spec_are_one_clear_error(tmp_path, tex
     with pytest.raises(SpecError) as err:
         load(path)
     assert key in str(err.value) and message in str(err.value) and "bad.toml" in str(err.value)
+
+
+@pytest.mark.parametrize("name,value", [("msl", 9), ("incarnations", 5), ("loss", 9), ("window", 0), ("isn_stride", 1001)])
+def test_the_model_itself_refuses_values_out_of_the_one_bounds_table(name, value):
+    from tcpmodel.tcp.config import BOUNDS
+
+    least, greatest = BOUNDS[name]
+    with pytest.raises(TcpModelError, match=f"{name} must be from {least} to {greatest}, got {value}"):
+        TcpConfig(**{name: value})

@@ -14,13 +14,14 @@ from ..formats.data import tcb_data
 from ..tcp.model import channel
 from ..tcp.tcb import C2S, CLIENT, S2C, SERVER
 from ..tcp.tcb import DIRECTION_NAMES, SIDE_NAMES, format_segment
-from ..tcp.text import LANGS, actor, sent_segments
+from ..tcp.actions import USER_CALLS, actor, sent_segments
+from ..tcp.text import LANGS
 
 # The groups the page shows enabled actions in, in this order (issue 12): user calls
 # (RFC 9293 §3.10.1-§3.10.5), segment arrivals (§3.10.7), timeouts (§3.10.8), time, faults.
 GROUPS = ("user", "deliver", "timer", "tick", "fault")
 _GROUP_OF_KIND = {
-    "OPEN": "user", "LISTEN": "user", "SEND": "user", "CLOSE": "user", "ABORT": "user",
+    **{call: "user" for call in USER_CALLS},
     "deliver": "deliver", "timeout": "timer", "tick": "tick", "lose": "fault", "dup": "fault",
 }
 _WITH_SEGMENT = ("deliver", "lose", "dup")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import graphviz
 
 from ..tcp.tcb import ACK, C2S, CLIENT, CLOSED, FIN, LISTEN, RST, SERVER, SIDE_NAMES, SYN, format_flags
-from ..tcp.text import actor, sent_segments  # noqa: F401  (re-exported for the renderers)
+from ..tcp.actions import actor, added_segments, sent_segments  # noqa: F401  (re-exported for the renderers)
 
 RED = "#c0392b"
 GREEN = "#1e8449"
@@ -39,19 +39,8 @@ def short_segment(seg) -> str:
 
 
 def new_in_channel(before, after, removed=None):
-    """Segments of ``after`` that are not in ``before`` (as multisets), in ``after``'s order.
-
-    ``removed`` (a segment) is taken out of ``before`` first (a delivered/lost segment)."""
-    remaining = list(before)
-    if removed is not None and removed in remaining:
-        remaining.remove(removed)
-    new = []
-    for seg in after:
-        if seg in remaining:
-            remaining.remove(seg)
-        else:
-            new.append(seg)
-    return new
+    """Segments of ``after`` that are not in ``before`` (as multisets): the TCP layer's fact."""
+    return added_segments(before, after, removed)
 
 
 def is_stale(seg, direction, state) -> bool:

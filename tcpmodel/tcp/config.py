@@ -52,6 +52,15 @@ LIFETIMES = ("half_open", "closed")
 # (LISTEN, SYN-SENT, SYN-RECEIVED, ESTABLISHED, CLOSE-WAIT), data written or not.
 CLOSE_POLICIES = ("after_data", "any_time")
 
+# The bounds of every integer parameter, (least, greatest): the one table that the model's own
+# checks, spec files (tcpmodel/spec.py, which says why each maximum is where it is), sweep ranges
+# and the command line all read. Each maximum lies far beyond what one run can explore.
+BOUNDS = {
+    "msl": (1, 8), "max_delay": (1, 8), "rto": (1, 32), "syn_rto": (1, 32), "max_retries": (0, 8),
+    "window": (1, 8), "time_wait": (1, 32), "incarnations": (1, 4), "isn_stride": (1, 1000),
+    "client_data": (0, 8), "server_data": (0, 8), "loss": (0, 8), "dup": (0, 8),
+}
+
 # ISS values: abstract but distinct for client and server so traces read easily.
 CLIENT_ISS_BASE = 100
 SERVER_ISS_BASE = 300
@@ -134,17 +143,11 @@ class TcpConfig:
         if "no_time_wait" in active and self.time_wait is not None:
             raise TcpModelError("time_wait means nothing with no_time_wait (there is no TIME-WAIT)")
         object.__setattr__(self, "rules", Rules.of(active))
-        for name in ("msl", "rto", "window", "incarnations", "isn_stride"):
-            if getattr(self, name) < 1:
-                raise TcpModelError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("max_retries", "loss", "dup", "client_data", "server_data"):
-            if getattr(self, name) < 0:
-                raise TcpModelError(f"{name} must be at least 0, got {getattr(self, name)}")
-        if self.time_wait is not None and self.time_wait < 1:
-            raise TcpModelError(f"time_wait must be at least 1 tick, got {self.time_wait}")
-        if self.syn_rto is not None and self.syn_rto < 1:
-            raise TcpModelError(f"syn_rto must be at least 1 tick, got {self.syn_rto}")
-        if self.max_delay is not None and not 1 <= self.max_delay <= self.msl:
+        for name, (least, greatest) in BOUNDS.items():
+            value = getattr(self, name)
+            if value is not None and not least <= value <= greatest:
+                raise TcpModelError(f"{name} must be from {least} to {greatest}, got {value}")
+        if self.max_delay is not None and self.max_delay > self.msl:
             raise TcpModelError(f"max_delay must be from 1 to msl = {self.msl}, got {self.max_delay}")
         if self.isn not in ISN_POLICIES:
             raise TcpModelError(f"unknown isn policy {self.isn!r}; allowed: {_name_list(ISN_POLICIES)}")

@@ -9,18 +9,16 @@ active OPEN). A TCB's ``peer`` is the peer number it synchronized with (0 = not 
 from __future__ import annotations
 
 from ..engine import Always, LeadsTo, NoDeadlock, SometimesStep, Step, WeakFairness
-from .text import sent_segments
+from .actions import is_user_call, receiver, sent_segments
 from .tcb import (
     ACK, C2S, CLIENT, CLOSED, CLOSING, ESTABLISHED, FIN, LAST_ACK, LISTEN, RST, SERVER, SYN_RECEIVED,
     SYN_SENT, SYNCHRONIZED, TIME_WAIT,
 )
 
-_USER_CALLS = frozenset({"OPEN", "LISTEN", "SEND", "CLOSE", "ABORT"})
-
 
 def _receiver(action):
     """The endpoint a delivery is for."""
-    return SERVER if action[1] == C2S else CLIENT
+    return receiver(action[1])
 
 
 def _connection_of_tcb(state, side):
@@ -176,7 +174,7 @@ def _busy(state):
 
 
 def _is_user(side):
-    return lambda a: a[0] in _USER_CALLS and a[1] == side
+    return lambda a: is_user_call(a) and a[1] == side
 
 
 def _is_delivery(direction):

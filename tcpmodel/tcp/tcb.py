@@ -15,12 +15,9 @@ STATE_NAMES = (
     "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
     "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT",
 )
-STATE_BY_NAME = {name: i for i, name in enumerate(STATE_NAMES)}
 
 # "Synchronized" states: the connection is established or being closed (RFC 9293 §3.5.2).
 SYNCHRONIZED = frozenset({ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT})
-# States in which an endpoint has no connection: a run may rest here.
-IDLE = frozenset({CLOSED, LISTEN})
 
 # --- Control bits (RFC 9293 §3.1), as a bit mask. ------------------------------------------
 SYN, ACK, FIN, RST = 1, 2, 4, 8

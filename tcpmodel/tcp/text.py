@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from .actions import actor, sent_segments  # noqa: F401  (re-exported: text users read them here)
 from .tcb import DIRECTION_NAMES, STATE_NAMES, format_segment
 
 LANGS = ("en", "zh")
@@ -72,31 +73,6 @@ def format_action(action, lang: str = "en") -> str:
     if kind == "LISTEN":
         return f"{side_names[action[1]]}{w['colon']}{w['OPEN passive']}"
     return f"{side_names[action[1]]}{w['colon']}{w[kind]}"
-
-
-def actor(action):
-    """The endpoint whose TCB an action changes (None for network faults and ticks)."""
-    kind = action[0]
-    if kind == "deliver":
-        return 1 - action[1]
-    if kind in ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT", "timeout"):
-        return action[1]
-    return None
-
-
-def sent_segments(state, action, next_state):
-    """Segments the acting endpoint sent in this step (multiset difference of its channel)."""
-    side = actor(action)
-    if side is None:
-        return []
-    remaining = list(state[2 + side])
-    new = []
-    for seg in next_state[2 + side]:
-        if seg in remaining:
-            remaining.remove(seg)
-        else:
-            new.append(seg)
-    return new
 
 
 def describe(state, action, next_state, lang: str = "en") -> str:
