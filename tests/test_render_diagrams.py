@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tcpmodel.render import write_docs, write_outputs
+from tcpmodel.render import write_outputs
 from tcpmodel.render.endpoint import FIGURE5, figure5_exercised, project, endpoint_diagram
 from tcpmodel.render.graphs import full_graph, state_path
 from tcpmodel.render.ladder import follow_segments, ladder
@@ -217,17 +217,3 @@ def test_cli_check_without_dot_exit_code(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "apt-get install graphviz" in out
     del sys
-
-
-@needs_dot
-def test_docs(tmp_path, simultaneous):
-    rfc = _run("rfc9293")
-    written = write_docs(tmp_path / "docs", [rfc, simultaneous])
-    assert written.notes == []
-    names = {p.name for p in (tmp_path / "docs").iterdir()}
-    for stem in ("client", "server", "three_way_handshake.ladder", "four_step_close.ladder",
-                 "simultaneous_open.ladder", "simultaneous_close.ladder", "time_wait_completed.ladder"):
-        assert {f"{stem}.dot", f"{stem}.svg", f"{stem}.png"} <= names, stem
-    assert "index.html" in names
-    src = (tmp_path / "docs" / "simultaneous_close.ladder.dot").read_text()
-    assert src.count("FIN-WAIT-1") >= 2 and "CLOSING" in src

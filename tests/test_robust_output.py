@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import tcpmodel.render.outputs as outputs
-from tcpmodel.render import write_docs, write_outputs
+from tcpmodel.render import write_outputs
+from tcpmodel.render.canonical import write_canonical_docs
 from tcpmodel.render.outputs import (OutputError, check_out_dir, clean_leftovers, folder_names, make_staging, slug,
                                      swap_in)
 from tcpmodel.run import run_spec
@@ -180,7 +181,9 @@ def test_folders_are_created_0755(tmp_path):
         assert stat.S_IMODE(make_staging(tmp_path).stat().st_mode) == 0o755
         runs = tiny_runs(tmp_path / "a", ["rfc9293.toml"])
         write_outputs(tmp_path / "out", runs)
-        write_docs(tmp_path / "out" / "docs", runs)
+        canonical = [run_spec(load(ROOT / "specs" / name), keep_graph=True)
+                     for name in ("canonical_fifo.toml", "canonical_simultaneous.toml", "canonical_lost_ack.toml")]
+        write_canonical_docs(tmp_path / "out" / "docs", canonical)
     finally:
         os.umask(old)
     for folder in (tmp_path / "out", tmp_path / "out" / "rfc9293", tmp_path / "out" / "docs"):

@@ -4,6 +4,6 @@ The only package that imports graphviz.
 """
 
 from .lesson import write_lesson
-from .outputs import Written, write_docs, write_outputs
+from .outputs import Written, write_outputs
 
-__all__ = ["Written", "write_docs", "write_lesson", "write_outputs"]
+__all__ = ["Written", "write_lesson", "write_outputs"]

@@ -282,7 +282,7 @@ def _index_html(runs, folders, svgs, folder_notes) -> str:
         first = True
         for name, status, expected, ok in run.rows():
             spec_cells = (f"<td><a href='#{folder}'>{_esc(run.spec.name, DESCRIPTION_LIMIT)}</a></td>"
-                          f"<td>{_esc(run.spec.config.variant)}</td><td>{s.states:,}</td>") if first \
+                          f"<td>{_esc(run.spec.config.label)}</td><td>{s.states:,}</td>") if first \
                 else "<td></td><td></td><td></td>"
             first = False
             link = f"<a href='#{folder}.{name}'>{_esc(name)}</a>" if run.result.verdicts[name].trace else _esc(name)
@@ -295,7 +295,7 @@ def _index_html(runs, folders, svgs, folder_notes) -> str:
     for run, folder in zip(runs, folders):
         spec = run.spec
         s = run.result.stats
-        rows.append(f"<h2 id='{folder}'>{_esc(spec.name, DESCRIPTION_LIMIT)} <small>({_esc(spec.config.variant)})</small></h2>")
+        rows.append(f"<h2 id='{folder}'>{_esc(spec.name, DESCRIPTION_LIMIT)} <small>({_esc(spec.config.label)})</small></h2>")
         rows.append(f"<p>{_esc(spec.description, DESCRIPTION_LIMIT)}</p>")
         rows.append(f"<p>{s.states:,} states, {s.transitions:,} transitions, depth {s.depth}"
                     f"{'' if s.complete else ' — INCOMPLETE (' + _esc(s.stop_reason) + ')'}</p>")
@@ -379,62 +379,3 @@ def write_outputs(out_dir, runs) -> Written:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     return Written(root, root / "index.html", notes, {str(run.spec.path): name for run, name in zip(runs, folders)})
-
-
-# Canonical witnesses for the documentation set: (spec name, property) -> file stem.
-DOC_WITNESSES = (
-    ("rfc9293", "three_way_handshake"),
-    ("rfc9293", "four_step_close"),
-    ("rfc9293_simultaneous", "simultaneous_open"),
-    ("rfc9293_simultaneous", "simultaneous_close"),
-    ("rfc9293", "time_wait_completed"),
-)
-
-
-def write_docs(out_dir, runs) -> Written:
-    """The documentation set under ``out_dir`` (e.g. out/docs): the client's and the server's
-    state diagrams (merged over ``runs``) and ladders of the canonical witnesses found in them."""
-    root = Path(out_dir)
-    check_out_dir(root.parent)
-    clean_leftovers(root.parent)
-    staging = make_staging(root.parent)  # becomes root itself: made 0755, not mkdtemp's 0700
-    notes: List[str] = []
-    try:
-        by_name = {run.spec.name: run for run in runs}
-        jobs = []
-        graphs = [run.result.state_graph for run in runs if run.result.state_graph is not None]
-        for side in (CLIENT, SERVER):
-            counts = merge(project(g, side) for g in graphs)
-            title = (f"TCP {SIDE_LABELS[side]}: states and transitions reached by the model "
-                     f"({', '.join(sorted(by_name))}); dashed grey = RFC 9293 Figure 5 edges never exercised")
-            jobs.append((endpoint_diagram(counts, side, title).source, staging / SIDE_LABELS[side]))
-        items = []
-        for spec_name, prop in DOC_WITNESSES:
-            run = by_name.get(spec_name)
-            v = run.result.verdicts.get(prop) if run else None
-            if v is None or v.trace is None:
-                notes.append(f"docs: no {prop} witness (spec {spec_name} not run or the property found none)")
-                continue
-            title = f"{prop.replace('_', ' ')} ({spec_name}, {len(v.trace)} steps)"
-            jobs.append((ladder(v.trace, title, "witness").source, staging / f"{prop}.ladder"))
-            (staging / f"{prop}.txt").write_text(_trace_text(run, prop), encoding="utf-8")
-            items.append((prop, spec_name, v))
-        svgs, render_notes = render_all(jobs)
-        notes.extend(render_notes)
-        svgs = {Path(k).name: v for k, v in svgs.items()}
-        parts = []
-        for prop, spec_name, v in items:
-            parts.append(f"<h2>{html.escape(prop.replace('_', ' '))}</h2><p>from spec {html.escape(spec_name)}, "
-                         f"{len(v.trace)} steps</p><div class='diagram'>{inline_svg(svgs.get(prop + '.ladder'))}</div>")
-            parts.append(_steps_table(by_name[spec_name], v))
-        for side in SIDE_LABELS:
-            parts.append(f"<h2>{side} state diagram</h2><div class='diagram'>{inline_svg(svgs.get(side))}</div>")
-        (staging / "index.html").write_text(
-            "<!doctype html><html><head><meta charset='utf-8'><title>tcpmodel: TCP diagrams</title>"
-            "<style>body{font-family:sans-serif;margin:2em} .diagram svg{max-width:100%;height:auto}"
-            " td,th{padding:2px 8px;text-align:left}</style></head><body><h1>TCP connection management, drawn from the model</h1>\n"
-            + "\n".join(parts) + "\n</body></html>\n", encoding="utf-8")
-        swap_in(staging, root)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return Written(root, root / "index.html", notes)
