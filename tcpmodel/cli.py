@@ -660,7 +660,9 @@ def _add_explore_parser(sub):
     x.add_argument("spec", nargs="?", metavar="SPEC", help="a spec file or a spec name in --specs (default: rfc9293)")
     x.add_argument("--specs", metavar="DIR",
                    help="the folder of specs the page offers (default: ./specs if there is one, else the built-in catalogue)")
-    x.add_argument("--port", type=int, default=0, metavar="N", help="port on 127.0.0.1 (default: a free one)")
+    x.add_argument("--port", type=int, metavar="N",
+                   help="port on 127.0.0.1 (default: 8742, the one report and lesson pages link to, or a free "
+                        "one if it is taken; 0: a free one)")
     x.add_argument("--no-browser", action="store_true", help="do not open a browser")
     x.add_argument("--static", metavar="FILE", help="write a self-contained HTML file for SPEC and exit")
 
@@ -685,7 +687,17 @@ def cmd_explore(args) -> int:
         written = write_static(catalogue.session(name), args.static)
         print(f"wrote {written['path']} ({written['bytes']:,} bytes): {name}, open it in any browser")
         return EXIT_OK
-    server = ExplorerServer(catalogue, default_spec=name, port=args.port)
+    if args.port is None:
+        from .render.common import EXPLORER_PORT
+
+        try:
+            server = ExplorerServer(catalogue, default_spec=name, port=EXPLORER_PORT)
+        except OSError:  # taken: any free port (the pages' links then need the printed address)
+            server = ExplorerServer(catalogue, default_spec=name, port=0)
+    else:
+        if not 0 <= args.port <= 65535:
+            raise TcpModelError(f"--port {args.port}: must be from 0 to 65535")
+        server = ExplorerServer(catalogue, default_spec=name, port=args.port)
 
     def stop_on_term(signum, frame):  # a service manager's stop: the same clean end as Ctrl-C
         raise KeyboardInterrupt

@@ -122,6 +122,7 @@ class Lesson:
     real_steps: List[str] = field(default_factory=list)
     real_states: int = 0
     replayed: int = 0                     # steps of real_trace that replay the variant's actions
+    spec: str = ""                        # the broken variant's spec name (its trace opens in the explorer)
 
     @property
     def labels(self):
@@ -246,7 +247,7 @@ def explain(topic_name: str, lang: str = "en", specs_dir: Optional[Path] = None)
     lesson = Lesson(topic_name, lang, T["title"][topic_name], topic.property, variant_model, real_model,
                     v_verdict.status, r_verdict.status, vtrace, real_trace, part + 1, real_states=r_result.stats.states,
                     replayed=replayed, variant_name=_config_name(variant_cfg, real_cfg),
-                    real_name=_real_name(real_cfg))
+                    real_name=_real_name(real_cfg), spec=Path(topic.spec).stem)
     lesson.variant_steps = [describe(s, a, t, lang) for _, s, a, t in vtrace.steps()]
     lesson.real_steps = [describe(s, a, t, lang) for _, s, a, t in real_trace.steps()]
 

@@ -22,7 +22,10 @@ def test_index_html_renders_in_chromium(tmp_path):
     run = run_spec(load_all([str(SPECS / "no_time_wait.toml")])[0], keep_graph=True)
     written = write_outputs(tmp_path / "out", [run])
     html = written.index.read_text(encoding="utf-8")
-    assert "<svg" in html and "http://" not in html.replace("http://www.w3.org", "")  # offline: nothing fetched
+    from tcpmodel.render.common import EXPLORER_PORT
+
+    local = html.replace("http://www.w3.org", "").replace(f"href='http://127.0.0.1:{EXPLORER_PORT}/", "")
+    assert "<svg" in html and "http://" not in local and "https://" not in local  # offline: nothing fetched
     shot = tmp_path / "shot.png"
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--no-first-run", "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
@@ -34,3 +37,27 @@ def test_index_html_renders_in_chromium(tmp_path):
     dark = sum(hist[:128])
     assert dark > 0.002 * img.size[0] * img.size[1], "screenshot is blank"
     assert len([h for h in hist if h]) > 10, "screenshot has almost no distinct shades"
+
+
+def test_report_and_lesson_pages_link_each_trace_to_the_explorer(tmp_path):
+    from urllib.parse import parse_qs, urlsplit
+
+    from tcpmodel.explain import explain
+    from tcpmodel.render import write_lesson, write_outputs
+    from tcpmodel.render.common import EXPLORER_PORT
+    from tcpmodel.run import run_spec
+    from tcpmodel.spec import load
+
+    root = Path(__file__).resolve().parent.parent
+    run = run_spec(load(root / "specs" / "no_time_wait.toml"))
+    written = write_outputs(tmp_path / "out", [run])
+    page = written.index.read_text(encoding="utf-8")
+    href = f"http://127.0.0.1:{EXPLORER_PORT}/?spec=no_time_wait&amp;trace=graceful_end"
+    assert href in page
+    lesson = explain("close", "en")
+    text = write_lesson(tmp_path / "out", lesson).index.read_text(encoding="utf-8")
+    start = text.index("href='http://127.0.0.1:")
+    link = text[start + 6:text.index("'", start + 6)].replace("&amp;", "&")
+    q = parse_qs(urlsplit(link).query)
+    assert q == {"spec": ["three_step_close"], "trace": ["close_delivers_all"], "step": [str(lesson.parting_step)],
+                 "lang": ["en"]}

@@ -22,6 +22,24 @@ SIDE_LABELS = SIDE_NAMES
 USER_CALLS = {"OPEN": "active OPEN", "LISTEN": "passive OPEN", "SEND": "SEND", "CLOSE": "CLOSE", "ABORT": "ABORT"}
 
 
+# Where `tcpmodel explore` listens unless that port is taken (then it prints where it went):
+# report and lesson pages link a trace to the explorer there.
+EXPLORER_PORT = 8742
+
+
+def explorer_address(spec: str, trace: str, step: int = None, lang: str = None) -> str:
+    """The address of ``spec``'s ``trace`` (at ``step``, default its last) in a running
+    explorer (`tcpmodel explore`), for the report and lesson pages."""
+    from urllib.parse import urlencode
+
+    query = [("spec", spec), ("trace", trace)]
+    if step is not None:
+        query.append(("step", str(step)))
+    if lang is not None:
+        query.append(("lang", lang))
+    return f"http://127.0.0.1:{EXPLORER_PORT}/?" + urlencode(query)
+
+
 def dot_text(*lines: str) -> str:
     """A DOT label of several centred lines (``\\n``), safe for quoting (no HTML-like labels)."""
     text = "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines if line is not None)
@@ -73,5 +91,5 @@ def is_stale(seg, direction, state) -> bool:
 
 __all__ = [
     "ACK", "FIN", "RST", "SYN", "CLIENT", "SERVER", "RED", "GREEN", "ORANGE", "BLUE", "GREY",
-    "dot_text", "short_segment", "actor", "sent_segments", "new_in_channel", "is_stale", "USER_CALLS",
+    "dot_text", "short_segment", "explorer_address", "EXPLORER_PORT", "actor", "sent_segments", "new_in_channel", "is_stale", "USER_CALLS",
 ]

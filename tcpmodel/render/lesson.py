@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .common import explorer_address
 from .dotrun import inline_svg, render_all
 from .ladder import ladder
 from .outputs import Written
@@ -16,10 +17,12 @@ from .outputs import Written
 _HEAD = {
     "en": {"variant": "Broken variant: {name}", "real": "Real protocol: {name}", "lesson": "The lesson",
            "steps": "Steps", "step": "step", "what": "what happens", "part": "where they part",
-           "verdict": "{prop}: {status}"},
+           "verdict": "{prop}: {status}", "explore": "play it step by step in the explorer",
+           "explore_note": "(with <code>tcpmodel explore</code> running)"},
     "zh": {"variant": "有缺陷的变体：{name}", "real": "真实协议：{name}", "lesson": "讲解",
            "steps": "步骤", "step": "步", "what": "发生了什么", "part": "两者分歧之处",
-           "verdict": "{prop}：{status}"},
+           "verdict": "{prop}：{status}", "explore": "在交互式浏览器中逐步演示",
+           "explore_note": "（需先运行 <code>tcpmodel explore</code>）"},
 }
 
 
@@ -51,6 +54,10 @@ def write_lesson(out_dir, lesson) -> Written:
         v_svg = inline_svg(svgs.get(str(jobs[0][1])))
         r_svg = inline_svg(svgs.get(str(jobs[1][1])))
         paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in lesson.paragraphs)
+        explore = ""
+        if lesson.spec:
+            href = html.escape(explorer_address(lesson.spec, lesson.property, lesson.parting_step, lesson.lang))
+            explore = f"<p><a class='explore' href='{href}'>{w['explore']}</a> <small>{w['explore_note']}</small></p>"
         page = f"""<!doctype html>
 <html lang="{lesson.lang}"><head><meta charset="utf-8"><title>{html.escape(lesson.title)}</title>
 <style>
@@ -69,6 +76,7 @@ tr.part {{ background: #fde2c8; }}
 <div class="col"><h2>{html.escape(v_title)}</h2>
 <p class="verdict">{html.escape(w['verdict'].format(prop=lesson.property, status=lesson.variant_status))}</p>
 {v_svg}
+{explore}
 <h3>{w['steps']}</h3>{_steps_table(lesson.variant_steps, lesson.parting_step, w)}</div>
 <div class="col"><h2>{html.escape(r_title)}</h2>
 <p class="verdict">{html.escape(w['verdict'].format(prop=lesson.property, status=lesson.real_status))}</p>

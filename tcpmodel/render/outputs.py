@@ -29,7 +29,7 @@ from ..errors import TcpModelError
 from ..formats.jsondoc import spec_data
 from ..spec import DESCRIPTION_LIMIT, EXPLAIN_LIMIT, safe_text
 from ..tcp.tcb import CLIENT, SERVER, STATE_NAMES
-from .common import SIDE_LABELS, short_segment
+from .common import SIDE_LABELS, explorer_address, short_segment
 from .dotrun import render_all, inline_svg
 from .endpoint import endpoint_diagram, merge, project
 from .graphs import FULL_GRAPH_LIMIT, full_graph, state_path
@@ -309,7 +309,9 @@ def _index_html(runs, folders, svgs, folder_notes) -> str:
             if spec.explain.get(prop):
                 rows.append(f"<p class='why'>{_esc(spec.explain[prop], EXPLAIN_LIMIT)}</p>")
             rows.append(f"<p><a href='{folder}/{prop}.txt'>text</a> · <a href='{folder}/{prop}.json'>JSON</a> · "
-                        f"<a href='{folder}/{prop}.ladder.dot'>ladder DOT</a> · <a href='{folder}/{prop}.path.dot'>path DOT</a></p>")
+                        f"<a href='{folder}/{prop}.ladder.dot'>ladder DOT</a> · <a href='{folder}/{prop}.path.dot'>path DOT</a> · "
+                        f"<a class='explore' href='{_esc(explorer_address(spec.name, prop))}'>play it in the explorer</a> "
+                        f"<small>(with <code>tcpmodel explore</code> running)</small></p>")
             rows.append("<div class='diagrams'>")
             for kind in ("ladder", "path"):
                 svg = svgs.get(f"{folder}/{prop}.{kind}")
