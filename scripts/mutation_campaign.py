@@ -82,6 +82,8 @@ EQUIVALENT: dict[tuple, str] = {
     (_M, "TcpModel._arrive_synchronized", "0", "1", 5): _FIN_SEQ_DOMAIN + " (t[FIN_SEQ] >= 1)",
     (_M, "TcpModel._acked_all_or_restart", "self.rto > 0", "self.rto >= 0", 0): _RTO_DOMAIN,
     (_M, "TcpModel._acked_all_or_restart", "0", "-1", 0): _RTO_DOMAIN + " (self.rto > -1)",
+    (_M, "TcpModel.__init__", "1", "2", 0): _RTO_DOMAIN + " (no_retransmit's -2 is also below 1)",
+    (_M, "TcpModel.__init__", "1", "0", 0): _RTO_DOMAIN + " (no_retransmit's 0: self.rto is only compared with > 0)",
     (_M, "TcpModel._tick", "max(timers) > 0", "max(timers) >= 0", 0): "0 in timers returned just before",
     (_M, "TcpModel._tick", "0", "-1", 1): "0 in timers returned just before (max(timers) > -1)",
     (_M, "TcpModel._tick_tcb", "tcb.rexmt <= 0", "tcb.rexmt < 0", 0): _NO_ZERO_TIMER,
