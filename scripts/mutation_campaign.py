@@ -61,7 +61,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TCP_TESTS = ["tests/test_tcp_rules.py", "tests/test_rfc_boundaries.py", "tests/test_tcp_semantics.py", "tests/test_tcp_specs.py"]
 ENGINE_TESTS = [
     "tests/test_engine_api.py", "tests/test_engine_models.py", "tests/test_engine_properties.py",
-    "tests/test_engine_limits.py", "tests/test_tcp_specs.py",
+    "tests/test_engine_fairness.py", "tests/test_engine_limits.py", "tests/test_tcp_semantics.py",
+    "tests/test_tcp_specs.py",
 ]
 DEFAULT_TESTS = {"tcpmodel/tcp/": TCP_TESTS, "tcpmodel/engine/": ENGINE_TESTS}
 
