@@ -62,7 +62,7 @@ TCP_TESTS = ["tests/test_tcp_rules.py", "tests/test_rfc_boundaries.py", "tests/t
 ENGINE_TESTS = [
     "tests/test_engine_api.py", "tests/test_engine_models.py", "tests/test_engine_properties.py",
     "tests/test_engine_fairness.py", "tests/test_engine_limits.py", "tests/test_tcp_semantics.py",
-    "tests/test_tcp_specs.py",
+    "tests/test_engine_liveness_mutants.py", "tests/test_tcp_specs.py",
 ]
 DEFAULT_TESTS = {"tcpmodel/tcp/": TCP_TESTS, "tcpmodel/engine/": ENGINE_TESTS}
 
@@ -99,6 +99,34 @@ EQUIVALENT: dict[tuple, str] = {
     (_M, "TcpModel._arrivals", "0", "1", 0): "the ISS argument is read only for a SYN reaching LISTEN, which takes the other branch",
     (_M, "TcpModel._arrivals", "0", "-1", 0): "the ISS argument is read only for a SYN reaching LISTEN, which takes the other branch",
 }
+_L = "tcpmodel/engine/liveness.py"
+_WIDER = "int64 wherever the original uses it (int32 at most at 2n = 2**31, where node 2n - 1 and -1 still fit)"
+_SPARE = "entries at 2n and above are never indexed (node numbers are < 2n): more memory only"
+EQUIVALENT.update({
+    (_L, "_Arrays.__init__", "isinstance(graph.targets, np.ndarray)", "not isinstance(graph.targets, np.ndarray)", 0):
+        "targets is array('i') or the int32 id array: asarray and frombuffer(int32) give the same int32 values",
+    (_L, "fairness_groups", "1", "2", 0): "None keys get id -2 instead of -1: ids are compared only with group numbers >= 0",
+    (_L, "_scc_labels", "False", "True", 0): "astype(int32, copy=True): a private copy of the labels, same values",
+    (_L, "fair_components", "0", "1", 0):
+        "fair ids start at 1: callers only test fair >= 0 and equality of ids (distinct ids stay distinct)",
+    (_L, "fair_components", "1", "2", 1): "remap's filler -2: only remap[good labels] is read, all assigned",
+    (_L, "fair_components", "1", "0", 1): "remap's filler 0: only remap[good labels] is read, all assigned",
+    (_L, "_shortest_prefix", "2 * n >= 2 ** 31", "2 * n > 2 ** 31", 0): _WIDER,
+    (_L, "_shortest_prefix", "2", "3", 0): _WIDER + " (3n >= 2**31)",
+    (_L, "_shortest_prefix", "2", "1", 1): _WIDER + " (2n >= 1)",
+    (_L, "_shortest_prefix", "31", "30", 0): _WIDER + " (2n >= 2**30)",
+    (_L, "_shortest_prefix", "2", "3", 2): _SPARE + " (visited has 3n)",
+    (_L, "_shortest_prefix", "2", "3", 3): _SPARE + " (pred has 3n)",
+    (_L, "_shortest_prefix", "prev < n <= v", "prev <= n <= v", 0):
+        "prev == n also needs prev == v - n, i.e. v == 2n: no such node",
+    (_L, "_fair_cycle", "0", "1", 0):
+        "len(member) == 0 only with no actions, hence no edges and no fair cycle: _fair_cycle is not called",
+    (_L, "_fair_cycle", "0", "-1", 0):
+        "len(member) == 0 only with no actions, hence no edges and no fair cycle: _fair_cycle is not called",
+    (_L, "recheck", "1", "2", 0):
+        "no goal anywhere and the trigger at the last state: first -1 instead of f <= loop_start; "
+        "the goal checks pass either way and loop_start < first fails either way",
+})
 
 
 @dataclass
