@@ -4,7 +4,6 @@ bracket, "rexmt" only for retransmission-timer sends, readable labels; and the c
 of `tcpmodel diagram` (FIFO, each segment one tick, the four-step close)."""
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from tcpmodel.tcp.properties import WITNESSES
 from tcpmodel.tcp.tcb import FIN, S2C, TIME_WAIT, format_segment
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed (scripts/install.sh)")
+from needs import needs_dot  # noqa: E402
 
 
 def _run(name):

@@ -5,7 +5,6 @@ with urllib), plus `tcpmodel explore` through the real entry point."""
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from needs import DOT_MISSING, IN_CI
 
 from tcpmodel.explorer import (
     Catalogue, ExplorerError, ExplorerServer, explorer_link, format_run, parse_run, write_static,
@@ -237,7 +237,7 @@ def test_exports(server):
     status, ctype, body = get(server, "/export/run.itf.json?spec=rfc9293&run=0.0")
     itf = json.loads(body)
     assert status == 200 and [x["action"]["kind"] for x in itf["states"]] == ["init", "OPEN", "deliver"]
-    if shutil.which("dot") is None:
+    if DOT_MISSING and not IN_CI:
         pytest.skip("Graphviz dot is not installed (scripts/install.sh installs it)")
     status, ctype, body = get(server, "/export/ladder.svg?spec=rfc9293&run=0.0")
     assert status == 200 and ctype == "image/svg+xml" and b"<svg" in body and b"SYN&#45;RECEIVED" in body

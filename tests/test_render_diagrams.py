@@ -2,7 +2,6 @@
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from tcpmodel.tcp.tcb import (CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT
                               SYN_RECEIVED, SYN_SENT, TIME_WAIT)
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed (scripts/install.sh)")
+from needs import needs_dot  # noqa: E402
 
 
 def _run(name):
