@@ -18,7 +18,7 @@ import pytest
 from tcpmodel.tcp import TcpConfig, TcpModel
 from tcpmodel.tcp.tcb import (
     ACK, C2S, CLIENT, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN, FIN_WAIT_1, FIN_WAIT_2,
-    LAST_ACK, LISTEN, RST, S2C, SERVER, SYN, SYN_RECEIVED, SYN_SENT, TIME_WAIT, Segment, idle_tcb,
+    LAST_ACK, LISTEN, RST, S2C, SERVER, SYN, SYN_RECEIVED, SYN_SENT, TIME_WAIT, GlobalState, Segment, idle_tcb,
 )
 from test_tcp_rules import client_established, sent, seg, server_established, state, step
 
@@ -543,7 +543,7 @@ def test_retransmission_count_boundary(max_retries):
         t = step(m, s, ("timeout", CLIENT, "retransmission"))
         assert t[CLIENT] == tcb._replace(retries=done + 1, rexmt=RTO)
         assert sent(s, t, C2S) == [(101, 301, ACK, 1)]
-        s = (t[CLIENT]._replace(rexmt=0), t[SERVER], (), (), 0, 0)
+        s = GlobalState(t[CLIENT]._replace(rexmt=0), t[SERVER], (), (), 0, 0)
     t = step(m, s, ("timeout", CLIENT, "retransmission"))
     assert t[CLIENT] == deleted(s[CLIENT]) and t[2] == ()
 
@@ -618,12 +618,12 @@ def test_is_terminal_needs_every_part():
     m = model()
     a = seg(101, 301, ACK)
     closed, listen = idle_tcb(CLOSED), idle_tcb(LISTEN)
-    assert m.is_terminal((closed, listen, (), (), 0, 0))
-    assert m.is_terminal((closed, closed, (), (), 1, 1))
-    assert not m.is_terminal((listen, listen, (), (), 0, 0))          # the client is not CLOSED
-    assert not m.is_terminal((closed, established(), (), (), 0, 0))   # the server is not idle
-    assert not m.is_terminal((closed, listen, (a,), (), 0, 0))        # client→server in flight
-    assert not m.is_terminal((closed, listen, (), (a,), 0, 0))        # server→client in flight
+    assert m.is_terminal(GlobalState(closed, listen, (), (), 0, 0))
+    assert m.is_terminal(GlobalState(closed, closed, (), (), 1, 1))
+    assert not m.is_terminal(GlobalState(listen, listen, (), (), 0, 0))          # the client is not CLOSED
+    assert not m.is_terminal(GlobalState(closed, established(), (), (), 0, 0))   # the server is not idle
+    assert not m.is_terminal(GlobalState(closed, listen, (a,), (), 0, 0))        # client→server in flight
+    assert not m.is_terminal(GlobalState(closed, listen, (), (a,), 0, 0))        # server→client in flight
 
 
 # --------------------------------------------------------------------------------------------
@@ -652,17 +652,17 @@ def user_calls(m, s):
 def test_abort_needs_a_tcb():
     """RFC 9293 §3.10.5: ABORT in CLOSED is an error (no TCB); in LISTEN it deletes the TCB."""
     m = model(abort=True)
-    s = (idle_tcb(CLOSED)._replace(inc=1), idle_tcb(LISTEN), (), (), 0, 0)
+    s = GlobalState(idle_tcb(CLOSED)._replace(inc=1), idle_tcb(LISTEN), (), (), 0, 0)
     assert user_calls(m, s) == [("ABORT", SERVER)]
     t = step(m, s, ("ABORT", SERVER))
     assert t[SERVER] == idle_tcb(CLOSED) and t[2:4] == ((), ())
-    assert user_calls(m, (idle_tcb(CLOSED), idle_tcb(CLOSED), (), (), 0, 0)) == [("OPEN", CLIENT, 100), ("LISTEN", SERVER)]
+    assert user_calls(m, GlobalState(idle_tcb(CLOSED), idle_tcb(CLOSED), (), (), 0, 0)) == [("OPEN", CLIENT, 100), ("LISTEN", SERVER)]
 
 
 def test_server_listen_and_simultaneous_open():
     m = model(simultaneous=True)
     closed = idle_tcb(CLOSED)._replace(inc=1, delivered=1)
-    s = (syn_sent(), closed, (), (), 0, 0)
+    s = GlobalState(syn_sent(), closed, (), (), 0, 0)
     assert user_calls(m, s) == [("LISTEN", SERVER)]
     t = step(m, s, ("LISTEN", SERVER))
     assert t[SERVER] == closed._replace(state=LISTEN) and t[2:] == s[2:]
@@ -685,7 +685,7 @@ def test_server_listen_and_simultaneous_open():
     (dict(state=LAST_ACK, fin_rcvd=True, written=1, app_closed=True), False, []),
 ])
 def test_server_script(changes, simultaneous, calls):
-    s = (client_established(), server_established(**changes), (), (), 0, 0)
+    s = GlobalState(client_established(), server_established(**changes), (), (), 0, 0)
     assert [a for a in user_calls(model(simultaneous=simultaneous), s) if a[1] == SERVER] == calls
 
 
@@ -695,7 +695,7 @@ def test_three_step_close_server_send_and_close_after_its_tcp_sent_the_fin():
     m = model(variant="three_step_close")
     server = server_established(state=LAST_ACK, fin_rcvd=True, fin_queued=True, snd_nxt=302, fin_seq=301,
                                 rcv_nxt=102, rexmt=RTO)
-    s = (fin_wait_1(), server, (), (), 0, 0)
+    s = GlobalState(fin_wait_1(), server, (), (), 0, 0)
     t = step(m, s, ("SEND", SERVER))
     assert t[SERVER] == server._replace(written=1) and t[3] == ()
     u = step(m, t, ("CLOSE", SERVER))
@@ -708,13 +708,13 @@ def test_three_step_close_client_never_closes_after_its_tcp_sent_the_fin():
     m = model(variant="three_step_close", simultaneous=True)
     client = client_established(state=LAST_ACK, written=1, fin_rcvd=True, fin_queued=True, snd_nxt=102, fin_seq=101,
                                 rcv_nxt=302, rexmt=RTO)
-    s = (client, server_established(state=FIN_WAIT_1, snd_nxt=302, fin_seq=301, app_closed=True, written=1), (), (), 0, 0)
+    s = GlobalState(client, server_established(state=FIN_WAIT_1, snd_nxt=302, fin_seq=301, app_closed=True, written=1), (), (), 0, 0)
     assert user_calls(m, s) == []
 
 
 def test_client_opens_again_only_within_its_incarnations():
     closed = idle_tcb(CLOSED)._replace(inc=1, written=1, delivered=1, app_closed=True, fin_rcvd=True)
-    s = (closed, idle_tcb(LISTEN), (), (), 0, 0)
+    s = GlobalState(closed, idle_tcb(LISTEN), (), (), 0, 0)
     assert user_calls(model(), s) == []
     m = model(incarnations=2)
     t = step(m, s, ("OPEN", CLIENT, 110))

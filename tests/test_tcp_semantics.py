@@ -15,7 +15,7 @@ from tcpmodel.tcp import properties as catalogue
 from tcpmodel.tcp.model import channel
 from tcpmodel.tcp.tcb import (
     ACK, C2S, CLIENT, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN, FIN_WAIT_1, LAST_ACK, LISTEN, RST, S2C,
-    SERVER, SYN, SYN_RECEIVED, SYN_SENT, TIME_WAIT, Segment, idle_tcb,
+    SERVER, SYN, SYN_RECEIVED, SYN_SENT, TIME_WAIT, GlobalState, Segment, idle_tcb,
 )
 from tcpmodel.tcp.text import sent_segments
 
@@ -33,7 +33,7 @@ def seg(seq, ack, flags, dlen=0, cinc=1, sconn=1, limit=MSL, age=0):
 
 
 def state(client, server, c2s=(), s2c=(), loss=0, dup=0):
-    return (client, server, tuple(sorted(c2s)), tuple(sorted(s2c)), loss, dup)
+    return GlobalState(client, server, tuple(sorted(c2s)), tuple(sorted(s2c)), loss, dup)
 
 
 def established(side, **kw):
@@ -212,7 +212,7 @@ def test_syn_rto_times_the_syn_and_rto_the_data():
     m = model(syn_rto=5, rto=2)
     t = only(m, m.init_states()[0], ("OPEN", CLIENT, 100))
     assert t[CLIENT].rexmt == 5
-    expired = t[:0] + (t[CLIENT]._replace(rexmt=0),) + t[1:]
+    expired = t._replace(client=t.client._replace(rexmt=0))
     again = only(m, expired, ("timeout", CLIENT, "retransmission"))
     assert again[CLIENT].rexmt == 5 and again[CLIENT].retries == 1
     # Data is timed by rto.

@@ -10,11 +10,66 @@ direction, segment)``. Everything outside the TCP layer reads them through these
 
 from __future__ import annotations
 
-from .tcb import C2S, CLIENT, SERVER
+from .tcb import C2S, CLIENT, S2C, SERVER
 
 # The user calls (RFC 9293 §3.10.1-§3.10.5), in the order the RFC lists them.
 USER_CALLS = ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT")
 _SIDE_ACTIONS = frozenset(USER_CALLS) | {"timeout"}
+
+
+# --- Constructors: the only place that knows an action's layout. ------------------------------
+def user_call(name: str, side: int, *args) -> tuple:
+    """A user call (one of USER_CALLS) by endpoint ``side``; OPEN also carries its ISS."""
+    return (name, side, *args)
+
+
+def deliver(direction: int, segment) -> tuple:
+    """SEGMENT ARRIVES (RFC 9293 §3.10.7): ``segment`` leaves ``direction`` for its receiver."""
+    return ("deliver", direction, segment)
+
+
+def timeout(side: int, timer: str) -> tuple:
+    """A timeout (RFC 9293 §3.10.8) of endpoint ``side``: "retransmission" or "time-wait"."""
+    return ("timeout", side, timer)
+
+
+TICK = ("tick",)  # one unit of time passes for every timer and every segment in flight
+
+
+def lose(direction: int, segment) -> tuple:
+    """The network loses ``segment`` (one of the loss budget)."""
+    return ("lose", direction, segment)
+
+
+def duplicate(direction: int, segment) -> tuple:
+    """The network duplicates ``segment`` (one of the duplication budget)."""
+    return ("dup", direction, segment)
+
+
+# --- Readers. -------------------------------------------------------------------------------
+def kind(action) -> str:
+    """"OPEN" ... "ABORT", "deliver", "timeout", "tick", "lose" or "dup"."""
+    return action[0]
+
+
+def direction_of(action):
+    """The network direction a deliver/lose/dup acts on (None for other actions)."""
+    return action[1] if action[0] in ("deliver", "lose", "dup") else None
+
+
+def segment_of(action):
+    """The segment a deliver/lose/dup acts on (None for other actions)."""
+    return action[2] if action[0] in ("deliver", "lose", "dup") else None
+
+
+def timer_of(action):
+    """"retransmission" or "time-wait" for a timeout (None for other actions)."""
+    return action[2] if action[0] == "timeout" else None
+
+
+def iss_of(action):
+    """The ISS an OPEN chose (None for other actions)."""
+    return action[2] if action[0] == "OPEN" else None
 
 
 def is_user_call(action) -> bool:
@@ -24,6 +79,11 @@ def is_user_call(action) -> bool:
 def receiver(direction: int) -> int:
     """The endpoint that receives the segments of ``direction``."""
     return SERVER if direction == C2S else CLIENT
+
+
+def outgoing(side: int) -> int:
+    """The direction on which endpoint ``side`` sends."""
+    return C2S if side == CLIENT else S2C
 
 
 def actor(action):
@@ -53,9 +113,8 @@ def added_segments(before, after, removed=None):
 
 def sent_segments(state, action, next_state):
     """Segments the acting endpoint sent in this step (its outgoing channel's new segments)."""
-    from .model import channel
-
     side = actor(action)
     if side is None:
         return []
-    return added_segments(channel(state, side), channel(next_state, side))
+    direction = outgoing(side)
+    return added_segments(state.channel(direction), next_state.channel(direction))

@@ -38,17 +38,19 @@ TIME-WAIT frontier moves between the two.
 from __future__ import annotations
 
 from . import text
+from .actions import TICK, deliver, duplicate, lose, timeout, user_call
 from .config import CLIENT_ISS_BASE, SERVER_ISS_BASE, TcpConfig
 from .tcb import (
     ACK, APP_CLOSED, C2S, CLIENT, CLOSE_WAIT, CLOSED, CLOSING, DELIVERED,
     ESTABLISHED, FIN, FIN_QUEUED, FIN_RCVD, FIN_SEQ, FIN_WAIT_1, FIN_WAIT_2, INC, IRS, ISS,
     LAST_ACK, LISTEN, PASSIVE, PEER, QUEUED, RCV_NXT, RETRIES, REXMT, RST, S2C, SERVER,
     SND_NXT, SND_UNA, STATE, SYN, SYN_RECEIVED, SYN_SENT,
-    TCB, TIME_WAIT, TW, WRITTEN, Segment, idle_tcb,
+    TCB, TIME_WAIT, TW, WRITTEN, GlobalState, Segment, idle_tcb,
 )
 
 _new_tcb = TCB._make
 _new_segment = Segment._make
+_tuple_new = tuple.__new__  # GlobalState from six fields, without NamedTuple's _make checks
 
 # States in which the user's SEND is queued and sent (RFC 9293 §3.10.2).
 _CAN_SEND = frozenset({ESTABLISHED, CLOSE_WAIT})
@@ -65,7 +67,7 @@ _LIMIT, _AGE = 6, 7
 
 def channel(state, direction):
     """The segments in flight in ``direction`` (C2S or S2C) of a global state."""
-    return state[2 + direction]
+    return state.channel(direction)
 
 
 class TcpModel:
@@ -98,12 +100,11 @@ class TcpModel:
 
     # ------------------------------------------------------------------ engine interface
     def init_states(self):
-        return [(idle_tcb(CLOSED), idle_tcb(LISTEN), (), (), self.config.loss, self.config.dup)]
+        return [GlobalState(idle_tcb(CLOSED), idle_tcb(LISTEN), (), (), self.config.loss, self.config.dup)]
 
     def is_terminal(self, state) -> bool:
         """A proper end: no connection on either side and nothing in flight."""
-        client, server, c2s, s2c = state[0], state[1], state[2], state[3]
-        return client.state == CLOSED and server.state in (CLOSED, LISTEN) and not c2s and not s2c
+        return state.client.state == CLOSED and state.server.state in (CLOSED, LISTEN) and state.idle
 
     def successors(self, state):
         out = []
@@ -121,22 +122,22 @@ class TcpModel:
         if self.closed_lifetime or (self._none_at_limit(c2s) and self._none_at_limit(s2c)):
             for side, tcb in ((CLIENT, client), (SERVER, server)):
                 if tcb.rexmt == 0:
-                    out.append((("timeout", side, "retransmission"), assemble(state, side, *self._retransmission_timeout(side, tcb), None)))
+                    out.append((timeout(side, "retransmission"), assemble(state, side, *self._retransmission_timeout(side, tcb), None)))
                 if tcb.tw == 0:
-                    out.append((("timeout", side, "time-wait"), assemble(state, side, *self._time_wait_timeout(side, tcb), None)))
+                    out.append((timeout(side, "time-wait"), assemble(state, side, *self._time_wait_timeout(side, tcb), None)))
         tick = self._tick(state)
         if tick is not None:
-            out.append((("tick",), tick))
+            out.append((TICK, tick))
         if loss:
             for direction, chan in ((C2S, c2s), (S2C, s2c)):
                 for i, seg in self._distinct(chan):
-                    out.append((("lose", direction, seg), self._replace_channel(state, direction, chan[:i] + chan[i + 1:], loss=loss - 1)))
+                    out.append((lose(direction, seg), self._replace_channel(state, direction, chan[:i] + chan[i + 1:], loss=loss - 1)))
         if dup:
             for direction, chan in ((C2S, c2s), (S2C, s2c)):
                 for i, seg in self._distinct(chan):
                     # The copy keeps the original's age; a duplicate may live the full MSL.
                     copy = seg if seg[_LIMIT] == self.msl else _new_segment(seg[:_LIMIT] + (self.msl, seg[_AGE]))
-                    out.append((("dup", direction, seg), self._replace_channel(state, direction, self._add(chan, (copy,)), dup=dup - 1)))
+                    out.append((duplicate(direction, seg), self._replace_channel(state, direction, self._add(chan, (copy,)), dup=dup - 1)))
         return out
 
     def format_action(self, action, lang: str = "en") -> str:
@@ -163,7 +164,7 @@ class TcpModel:
             c2s = chan
         else:
             s2c = chan
-        return (c, s, c2s, s2c, l if loss is None else loss, d if dup is None else dup)
+        return _tuple_new(GlobalState, (c, s, c2s, s2c, l if loss is None else loss, d if dup is None else dup))
 
     def _effect(self, side, tcb_fields, sent, ghost=None):
         """What an event does at one endpoint: its new TCB and the segments it sends, given
@@ -181,8 +182,8 @@ class TcpModel:
         channel; ``in_chan`` (when given) replaces its incoming channel."""
         c, s, c2s, s2c, loss, dup = state
         if side == CLIENT:
-            return (tcb, s, self._add(c2s, segs) if segs else c2s, s2c if in_chan is None else in_chan, loss, dup)
-        return (c, tcb, c2s if in_chan is None else in_chan, self._add(s2c, segs) if segs else s2c, loss, dup)
+            return _tuple_new(GlobalState, (tcb, s, self._add(c2s, segs) if segs else c2s, s2c if in_chan is None else in_chan, loss, dup))
+        return _tuple_new(GlobalState, (c, tcb, c2s if in_chan is None else in_chan, self._add(s2c, segs) if segs else s2c, loss, dup))
 
     def _choose_iss(self, side, incarnation):
         """ISS candidates for a new connection (RFC 9293 §3.4.1): a clock-driven ISN grows
@@ -266,7 +267,7 @@ class TcpModel:
             if st == CLOSED:
                 t = list(tcb)
                 t[STATE] = LISTEN
-                out.append((("LISTEN", side), *self._effect(side, t, ())))
+                out.append((user_call("LISTEN", side), *self._effect(side, t, ())))
             elif st == LISTEN and cfg.simultaneous and tcb.inc < cfg.incarnations:
                 self._open(side, tcb, tcb.inc + 1, out)
         if st == CLOSED:
@@ -281,7 +282,7 @@ class TcpModel:
                     t[QUEUED] += 1
                     sent = self._output(t)
                 # else: RFC 9293 §3.10.2 "error: connection closing"; the octet is lost.
-                out.append((("SEND", side), *self._effect(side, t, sent)))
+                out.append((user_call("SEND", side), *self._effect(side, t, sent)))
         if not tcb.app_closed:
             # "after_data": the application closes once it has written everything (the
             # three-step-close server's application, whose TCP already sent the FIN, too).
@@ -290,13 +291,13 @@ class TcpModel:
             if self.close_any_time and st in _CLOSE_DEFINED:
                 may_close = True
             if may_close:
-                out.append((("CLOSE", side), *self._close(side, tcb)))
+                out.append((user_call("CLOSE", side), *self._close(side, tcb)))
         if cfg.abort:
             t = list(tcb)
             # RFC 9293 §3.10.5: SYN-RECEIVED and ESTABLISHED..CLOSE-WAIT send <SEQ=SND.NXT><CTL=RST>.
             sent = ((tcb.snd_nxt, 0, RST, 0),) if st in _ABORT_SENDS_RST else ()
             self._to_closed(t)
-            out.append((("ABORT", side), *self._effect(side, t, sent)))
+            out.append((user_call("ABORT", side), *self._effect(side, t, sent)))
         return out
 
     def _close(self, side, tcb):
@@ -325,7 +326,7 @@ class TcpModel:
             t[STATE] = SYN_SENT
             t[PASSIVE] = False
             t[PEER] = 0
-            out.append((("OPEN", side, iss), *self._effect(side, t, ((iss, 0, SYN, 0),))))
+            out.append((user_call("OPEN", side, iss), *self._effect(side, t, ((iss, 0, SYN, 0),))))
 
     # ------------------------------------------------------------------ timers and time
     def _retransmission_timeout(self, side, tcb):
@@ -363,7 +364,7 @@ class TcpModel:
             return None  # nothing depends on time
         if not (self._none_at_limit(c2s) and self._none_at_limit(s2c)):
             return None
-        return (self._tick_tcb(client), self._tick_tcb(server), self._age(c2s), self._age(s2c), loss, dup)
+        return _tuple_new(GlobalState, (self._tick_tcb(client), self._tick_tcb(server), self._age(c2s), self._age(s2c), loss, dup))
 
     @staticmethod
     def _none_at_limit(chan):
@@ -392,7 +393,7 @@ class TcpModel:
         if not chan:
             return
         side = SERVER if direction == C2S else CLIENT
-        tcb = state[side]
+        tcb = state.tcb(side)
         cache = self._arrival_cache
         assemble = self._assemble
         positions = self._distinct(chan) if self.bag else ((0, chan[0]),)
@@ -402,7 +403,7 @@ class TcpModel:
             if outcomes is None:
                 outcomes = cache[key] = self._arrivals(side, tcb, seg)
             rest = chan[:i] + chan[i + 1:]
-            action = ("deliver", direction, seg)
+            action = deliver(direction, seg)
             for new_tcb, sent in outcomes:
                 out.append((action, assemble(state, side, new_tcb, sent, rest)))
 

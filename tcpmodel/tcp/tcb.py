@@ -93,6 +93,34 @@ class TCB(NamedTuple):
     peer: int         # the peer incarnation this TCB is synchronized with (0 = none)
 
 
+class GlobalState(NamedTuple):
+    """A global state of the model: both endpoints, the network, and the faults left.
+
+    A channel is a tuple of :class:`Segment`, sorted in a bag (reordering) network, in
+    sending order in a FIFO one. The fault budgets count what the network may still do.
+    """
+
+    client: TCB
+    server: TCB
+    c2s: tuple  # segments in flight client -> server
+    s2c: tuple  # segments in flight server -> client
+    loss: int   # losses the network may still cause
+    dup: int    # duplications the network may still cause
+
+    def tcb(self, side: int) -> TCB:
+        """The TCB of endpoint ``side`` (CLIENT or SERVER)."""
+        return self.server if side else self.client
+
+    def channel(self, direction: int) -> tuple:
+        """The segments in flight in ``direction`` (C2S or S2C)."""
+        return self.s2c if direction else self.c2s
+
+    @property
+    def idle(self) -> bool:
+        """Nothing in flight either way."""
+        return not self.c2s and not self.s2c
+
+
 def idle_tcb(state: int) -> TCB:
     """A TCB with no connection (CLOSED or LISTEN), as at the start of a run."""
     return TCB(state, 0, 0, 0, 0, 0, 0, False, -1, -1, 0, -1, False, 0, False, 0, False, 0, 0)
