@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from ..engine.properties import ALWAYS, DEADLOCK, LEADS_TO, SOMETIMES, SOMETIMES_STEP, STEP
 from ..formats.data import tcb_data
-from ..tcp.model import channel
-from ..tcp.tcb import C2S, CLIENT, S2C, SERVER
+from ..tcp.tcb import C2S, S2C
 from ..tcp.tcb import DIRECTION_NAMES, SIDE_NAMES, format_segment
-from ..tcp.actions import USER_CALLS, actor, sent_segments
+from ..tcp.actions import USER_CALLS, actor, direction_of, kind, outgoing, segment_of, sent_segments, timer_of
 from ..tcp.text import LANGS
 
 # The groups the page shows enabled actions in, in this order (issue 12): user calls
@@ -24,7 +23,6 @@ _GROUP_OF_KIND = {
     **{call: "user" for call in USER_CALLS},
     "deliver": "deliver", "timeout": "timer", "tick": "tick", "lose": "fault", "dup": "fault",
 }
-_WITH_SEGMENT = ("deliver", "lose", "dup")
 
 # How the page treats each kind of property (engine/properties.py): evaluated on the current
 # state, on the last step, or only by the exhaustive checker.
@@ -51,40 +49,41 @@ def _segment(seg) -> dict:
 def state_view(state) -> dict:
     """A state as the page shows it: both TCBs (RFC state names), the segments in flight per
     direction (each with its display text and key), and the fault budgets left."""
-    view = {"client": tcb_data(state[CLIENT]), "server": tcb_data(state[SERVER])}
+    view = {"client": tcb_data(state.client), "server": tcb_data(state.server)}
     for direction in (C2S, S2C):
-        view[DIRECTION_NAMES[direction]] = [_segment(seg) for seg in channel(state, direction)]
-    view["loss_budget_left"], view["dup_budget_left"] = state[4], state[5]
+        view[DIRECTION_NAMES[direction]] = [_segment(seg) for seg in state.channel(direction)]
+    view["loss_budget_left"], view["dup_budget_left"] = state.loss, state.dup
     return view
 
 
 def action_kind(action) -> str:
-    return action[0]
+    return kind(action)
 
 
 def action_group(action) -> str:
-    return _GROUP_OF_KIND[action[0]]
+    return _GROUP_OF_KIND[kind(action)]
 
 
 def edge_view(model, props, state, action, next_state) -> dict:
     """One transition as the page shows it: its label and step text in every language, its
     group, who acts, the segment it delivers/loses/copies, the segments it sends, and the
     step properties it violates and the witnesses it reaches."""
-    kind = action[0]
+    name = kind(action)
     side = actor(action)
+    direction, seg = direction_of(action), segment_of(action)
     edge = {
         "label": {lang: model.format_action(action, lang) for lang in LANGS},
         "text": {lang: model.describe(state, action, next_state, lang) for lang in LANGS},
-        "group": _GROUP_OF_KIND[kind],
-        "kind": kind,
+        "group": _GROUP_OF_KIND[name],
+        "kind": name,
         "actor": None if side is None else SIDE_NAMES[side],
-        "direction": DIRECTION_NAMES[action[1]] if kind in _WITH_SEGMENT else None,
-        "segment": _segment(action[2]) if kind in _WITH_SEGMENT else None,
-        "timer": action[2] if kind == "timeout" else None,
+        "direction": None if direction is None else DIRECTION_NAMES[direction],
+        "segment": None if seg is None else _segment(seg),
+        "timer": timer_of(action),
         "sent": [],
     }
     if side is not None:
-        out_dir = DIRECTION_NAMES[side]  # an endpoint sends on the direction leaving it
+        out_dir = DIRECTION_NAMES[outgoing(side)]
         edge["sent"] = [dict(_segment(seg), direction=out_dir) for seg in sent_segments(state, action, next_state)]
     violated, reached = [], []
     for p in props:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..tcp.tcb import DIRECTION_NAMES, FLAG_NAMES, SIDE_NAMES, STATE_NAMES, format_segment
-from ..tcp.text import actor
+from ..tcp.actions import actor, direction_of, iss_of, kind, segment_of, timer_of
+from ..tcp.tcb import C2S, DIRECTION_NAMES, FLAG_NAMES, S2C, SIDE_NAMES, STATE_NAMES, format_segment
 
 # The version of every document in docs/formats.md: major changes break readers.
 FORMAT_VERSION = "1.0"
 
-# The global state, by position (tcpmodel/tcp/model.py): the two TCBs, the two channels, the
-# fault budgets left.
-STATE_FIELDS = ("client", "server", DIRECTION_NAMES[0], DIRECTION_NAMES[1], "loss_budget_left", "dup_budget_left")
+# The global state's fields as documents name them (tcb.GlobalState: the two TCBs, the two
+# channels, the fault budgets left).
+STATE_FIELDS = ("client", "server", DIRECTION_NAMES[C2S], DIRECTION_NAMES[S2C], "loss_budget_left", "dup_budget_left")
 
 
 def flag_names(flags: int) -> list:
@@ -50,14 +50,13 @@ def tcb_data(tcb) -> dict:
 def state_data(state) -> dict:
     """A global state: ``client``, ``server`` (TCBs), ``network`` (segments per direction),
     ``loss_budget_left``, ``dup_budget_left``."""
-    client, server, c2s, s2c, loss_left, dup_left = state
     return {
-        "client": tcb_data(client),
-        "server": tcb_data(server),
-        "network": {DIRECTION_NAMES[0]: [segment_data(s) for s in c2s],
-                    DIRECTION_NAMES[1]: [segment_data(s) for s in s2c]},
-        "loss_budget_left": loss_left,
-        "dup_budget_left": dup_left,
+        "client": tcb_data(state.client),
+        "server": tcb_data(state.server),
+        "network": {DIRECTION_NAMES[direction]: [segment_data(s) for s in state.channel(direction)]
+                    for direction in (C2S, S2C)},
+        "loss_budget_left": state.loss,
+        "dup_budget_left": state.dup,
     }
 
 
@@ -65,14 +64,15 @@ def action_data(action, text: str) -> dict:
     """An action structured: ``kind`` (OPEN, LISTEN, SEND, CLOSE, ABORT, deliver, lose, dup,
     timeout, tick), ``actor`` (the endpoint whose TCB it changes, or null), and as the kind
     has them ``direction``, ``segment``, ``iss``, ``timer``; ``text`` is the display text."""
-    kind = action[0]
+    name = kind(action)
     side = actor(action)
-    d = {"kind": kind, "actor": None if side is None else SIDE_NAMES[side], "text": text}
-    if kind in ("deliver", "lose", "dup"):
-        d["direction"] = DIRECTION_NAMES[action[1]]
-        d["segment"] = segment_data(action[2])
-    elif kind == "OPEN":
-        d["iss"] = action[2]
-    elif kind == "timeout":
-        d["timer"] = action[2]
+    d = {"kind": name, "actor": None if side is None else SIDE_NAMES[side], "text": text}
+    seg = segment_of(action)
+    if seg is not None:
+        d["direction"] = DIRECTION_NAMES[direction_of(action)]
+        d["segment"] = segment_data(seg)
+    elif name == "OPEN":
+        d["iss"] = iss_of(action)
+    elif name == "timeout":
+        d["timer"] = timer_of(action)
     return d

@@ -22,7 +22,8 @@ from ..engine import HOLDS, Trace, Verdict
 from ..run import SpecRun
 from ..spec import safe_text
 from ..tcp.properties import WITNESSES
-from ..tcp.tcb import C2S, CLIENT, CLOSED, ESTABLISHED, FIN, LISTEN, S2C, SERVER, TIME_WAIT
+from ..tcp.actions import delivered, direction_of, kind, segment_of
+from ..tcp.tcb import C2S, CLIENT, ESTABLISHED, FIN, S2C, SERVER, TIME_WAIT
 from .common import SIDE_LABELS
 from .dotrun import inline_svg, render_all
 from .endpoint import endpoint_diagram, merge, project
@@ -36,28 +37,29 @@ StepPredicate = Callable[[object, object, object], bool]
 def prompt(s, a, t) -> bool:
     """Is this step one of a prompt network's? Deliver only at age DELAY; tick only when no
     segment in flight has reached DELAY (so none waits longer)."""
-    kind = a[0]
-    if kind == "deliver":
-        return a[2].age == DELAY
-    if kind == "tick":
-        return all(seg.age < DELAY for seg in s[2]) and all(seg.age < DELAY for seg in s[3])
+    name = kind(a)
+    if name == "deliver":
+        return segment_of(a).age == DELAY
+    if name == "tick":
+        return all(seg.age < DELAY for seg in s.c2s) and all(seg.age < DELAY for seg in s.s2c)
     return True
 
 
 def _both_established(s, a, t):
-    return t[CLIENT].state == ESTABLISHED and t[SERVER].state == ESTABLISHED
+    return t.client.state == ESTABLISHED and t.server.state == ESTABLISHED
 
 
 def _both_closed(s, a, t):
-    return t[CLIENT].state == CLOSED and t[SERVER].state in (CLOSED, LISTEN)
+    return t.no_connection
 
 
 def _last_ack_lost(s, a, t):
-    return a[0] == "lose" and a[1] == C2S and s[CLIENT].state == TIME_WAIT
+    return kind(a) == "lose" and direction_of(a) == C2S and s.client.state == TIME_WAIT
 
 
 def _fin_into_time_wait(s, a, t):
-    return a[0] == "deliver" and a[1] == S2C and bool(a[2].flags & FIN) and s[CLIENT].state == TIME_WAIT
+    seg = delivered(a)
+    return seg is not None and direction_of(a) == S2C and bool(seg.flags & FIN) and s.client.state == TIME_WAIT
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def is_stale(seg, direction, state) -> bool:
     known yet". A receiver without one (CLOSED, LISTEN) cannot tell; then a segment is stale
     when its sender has since moved on to a newer incarnation.
     """
-    client, server = state[0], state[1]
+    client, server = state.client, state.server
     if direction == C2S:
         recv = server
         if recv.state not in (CLOSED, LISTEN) and recv.peer:

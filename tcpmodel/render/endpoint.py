@@ -23,6 +23,7 @@ import graphviz
 
 from ..tcp.tcb import (ACK, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK,
                        LISTEN, RST, STATE_NAMES, SYN, SYN_RECEIVED, SYN_SENT, TIME_WAIT, format_flags)
+from ..tcp.actions import delivered, kind, timer_of
 from .common import BLUE, GREY, SIDE_LABELS, USER_CALLS, actor, dot_text, sent_segments
 
 # RFC 9293 Figure 5 ("TCP Connection State Diagram"), as data: (from, event, to, action).
@@ -86,14 +87,14 @@ def event_of(before, action, after) -> str:
     SYN-SENT), our SYN acknowledged, the FIN processed (in sequence, §3.10.7.4 eighth step),
     our FIN acknowledged, data delivered, a reset obeyed. A FIN that only had its ACK field
     processed is "rcv ACK of FIN"."""
-    kind = action[0]
-    if kind in USER_CALLS:
-        return USER_CALLS[kind]
-    if kind == "timeout":
-        return "timeout=2MSL" if action[2] == "time-wait" else "retransmission timeout"
-    if kind != "deliver":
-        return kind
-    seg = action[2]
+    name = kind(action)
+    if name in USER_CALLS:
+        return USER_CALLS[name]
+    if name == "timeout":
+        return "timeout=2MSL" if timer_of(action) == "time-wait" else "retransmission timeout"
+    seg = delivered(action)
+    if seg is None:
+        return name
     b, a = before.state, after.state
     if seg.flags & RST and a in (CLOSED, LISTEN) and b not in (CLOSED, LISTEN):
         return "rcv RST"
@@ -148,22 +149,25 @@ def project(graph, side: int) -> Counter:
     actors = [actor(a) for a in actions]
     cache: Dict = {}
     for i, s in enumerate(states):
-        before = s[side]
+        before = s.tcb(side)
         for e in range(offsets[i], offsets[i + 1]):
             aid = aids[e]
             if actors[aid] != side:
                 continue
             t = states[targets[e]]
-            after = t[side]
+            after = t.tcb(side)
             if after.state == before.state:
                 continue
             a = actions[aid]
             sent = tuple(sent_segments(s, a, t))
-            key = (before, after, a[0], a[2][:6] if a[0] == "deliver" else a, tuple(x[:4] for x in sent))
+            seg = delivered(a)
+            # What event_of and action_of read: the TCBs, the action (of a delivery only the
+            # segment's content, not its timing) and the control bits and data of what was sent.
+            key = (before, after, kind(a), a if seg is None else seg.content, tuple((x.flags, x.dlen) for x in sent))
             edge = cache.get(key)
             if edge is None:
                 edge = cache[key] = (before.state, event_of(before, a, after), after.state,
-                                     action_of(a[0], before.state, after.state, sent))
+                                     action_of(kind(a), before.state, after.state, sent))
             counts[edge] += 1
     return counts
 

@@ -9,36 +9,41 @@ from typing import Optional, Tuple
 
 import graphviz
 
-from ..tcp.tcb import STATE_NAMES
+from ..tcp.actions import direction_of, kind, segment_of, timer_of
+from ..tcp.tcb import C2S, STATE_NAMES
 from .common import BLUE, GREEN, GREY, RED, USER_CALLS, actor, dot_text, short_segment
 
 FULL_GRAPH_LIMIT = 400  # states; a larger graph is skipped with a note (dot would take minutes)
 
 
 def state_label(state, index: Optional[int] = None):
-    client, server, c2s, s2c = state[0], state[1], state[2], state[3]
-    head = f"{STATE_NAMES[client.state]} | {STATE_NAMES[server.state]}"
-    lines = [f"#{index}  {head}" if index is not None else head]
-    if c2s:
-        lines.append("c→s: " + ", ".join(short_segment(x) for x in c2s))
-    if s2c:
-        lines.append("s→c: " + ", ".join(short_segment(x) for x in s2c))
-    return dot_text(*lines)
+    head = f"{STATE_NAMES[state.client.state]} | {STATE_NAMES[state.server.state]}"
+    return dot_text(f"#{index}  {head}" if index is not None else head, *_network_lines(state))
+
+
+def _network_lines(state):
+    """One line per direction with segments in flight: ``c→s: SYN 100, ACK 101/301``."""
+    lines = []
+    if state.c2s:
+        lines.append("c→s: " + ", ".join(short_segment(x) for x in state.c2s))
+    if state.s2c:
+        lines.append("s→c: " + ", ".join(short_segment(x) for x in state.s2c))
+    return lines
 
 
 def action_label(action) -> str:
     """A short label for an action: ``c: OPEN``, ``s: rcv SYN 100``, ``tick``, ``lose c→s ACK``."""
-    kind = action[0]
+    name = kind(action)
     side = "cs"[actor(action)] if actor(action) is not None else ""
-    if kind in USER_CALLS:
-        return f"{side}: {kind}"
-    if kind == "deliver":
-        return f"{side}: rcv {short_segment(action[2])}"
-    if kind in ("lose", "dup"):
-        return f"{kind} {'c→s' if action[1] == 0 else 's→c'} {short_segment(action[2])}"
-    if kind == "timeout":
-        return f"{side}: {'2MSL' if action[2] == 'time-wait' else 'rexmt'} timeout"
-    return kind
+    if name in USER_CALLS:
+        return f"{side}: {name}"
+    if name == "deliver":
+        return f"{side}: rcv {short_segment(segment_of(action))}"
+    if name in ("lose", "dup"):
+        return f"{name} {'c→s' if direction_of(action) == C2S else 's→c'} {short_segment(segment_of(action))}"
+    if name == "timeout":
+        return f"{side}: {'2MSL' if timer_of(action) == 'time-wait' else 'rexmt'} timeout"
+    return name
 
 
 def state_path(trace, title: str = "", outcome: str = "violation") -> graphviz.Digraph:
@@ -88,20 +93,15 @@ def full_graph(graph, title: str = "", limit: int = FULL_GRAPH_LIMIT) -> Tuple[O
     g.attr("edge", fontname="Helvetica", fontsize="7", color="#777777")
     clusters = {}
     for i, s in enumerate(graph.states):
-        clusters.setdefault((s[0].state, s[1].state), []).append(i)
+        clusters.setdefault((s.client.state, s.server.state), []).append(i)
     for k, key in enumerate(sorted(clusters)):
         with g.subgraph(name=f"cluster_{k}") as c:
-            c.attr(label=dot_text(f"{STATE_NAMES[key[0]]} | {STATE_NAMES[key[1]]}"), style="rounded",
+            client_state, server_state = key
+            c.attr(label=dot_text(f"{STATE_NAMES[client_state]} | {STATE_NAMES[server_state]}"), style="rounded",
                    color=GREY, fontsize="10")
             for i in clusters[key]:
-                s = graph.states[i]
-                lines = []
-                if s[2]:
-                    lines.append("c→s: " + ", ".join(short_segment(x) for x in s[2]))
-                if s[3]:
-                    lines.append("s→c: " + ", ".join(short_segment(x) for x in s[3]))
                 attrs = {"style": "rounded,bold"} if i < graph.n_init else {}
-                c.node(f"g{i}", dot_text(f"#{i}", *lines), **attrs)
+                c.node(f"g{i}", dot_text(f"#{i}", *_network_lines(graph.states[i])), **attrs)
     offsets, targets, aids, actions = graph.offsets, graph.targets, graph.action_ids, graph.actions
     for i in range(n):
         for e in range(offsets[i], offsets[i + 1]):

@@ -62,6 +62,11 @@ def segment_of(action):
     return action[2] if action[0] in ("deliver", "lose", "dup") else None
 
 
+def delivered(action):
+    """The segment a deliver action hands to its receiver (None for every other action)."""
+    return action[2] if action[0] == "deliver" else None
+
+
 def timer_of(action):
     """"retransmission" or "time-wait" for a timeout (None for other actions)."""
     return action[2] if action[0] == "timeout" else None

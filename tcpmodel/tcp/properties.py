@@ -9,22 +9,11 @@ active OPEN). A TCB's ``peer`` is the peer number it synchronized with (0 = not 
 from __future__ import annotations
 
 from ..engine import Always, LeadsTo, NoDeadlock, SometimesStep, Step, WeakFairness
-from .actions import is_user_call, receiver, sent_segments
+from .actions import actor, delivered, direction_of, is_user_call, kind, sent_segments, timer_of
 from .tcb import (
-    ACK, C2S, CLIENT, CLOSED, CLOSING, ESTABLISHED, FIN, LAST_ACK, LISTEN, RST, SERVER, SYN_RECEIVED,
-    SYN_SENT, SYNCHRONIZED, TIME_WAIT,
+    ACK, C2S, CLIENT, CLOSED, CLOSING, ESTABLISHED, FIN, LAST_ACK, LISTEN, RST, S2C, SERVER, SYN_RECEIVED,
+    SYN_SENT, SYNCHRONIZED, TIME_WAIT, connection_of,
 )
-
-
-def _receiver(action):
-    """The endpoint a delivery is for."""
-    return receiver(action[1])
-
-
-def _connection_of_tcb(state, side):
-    """(client incarnation, server connection) of the endpoint's current connection."""
-    tcb = state[side]
-    return (tcb.inc, tcb.peer) if side == CLIENT else (tcb.peer, tcb.inc)
 
 
 # ------------------------------------------------------------------ safety
@@ -44,14 +33,13 @@ def _no_bogus_open(s, a, t):
     two-way handshake (RFC 9293 §3.5, Figure 8), or with a constant ISN an old SYN that the
     new incarnation cannot tell from its own.
     """
-    for side in (CLIENT, SERVER):
-        me, other = t[side], t[1 - side]
-        if me.state == ESTABLISHED and s[side].state != ESTABLISHED:
+    for side, was, me, other in ((CLIENT, s.client, t.client, t.server), (SERVER, s.server, t.server, t.client)):
+        if me.state == ESTABLISHED and was.state != ESTABLISHED:
             if me.peer == other.inc and other.peer in (0, me.inc):
                 continue
-            if a[0] == "deliver":
-                seg = a[2]
-                if (seg.cinc, seg.sconn) == _connection_of_tcb(t, side) and 0 not in (seg.cinc, seg.sconn):
+            seg = delivered(a)
+            if seg is not None:
+                if (seg.cinc, seg.sconn) == connection_of(me, side) and 0 not in (seg.cinc, seg.sconn):
                     continue
             return False
     return True
@@ -66,13 +54,11 @@ def no_bogus_open():
 
 
 def _no_stale_delivery(s, a, t):
-    if a[0] != "deliver":
+    seg = delivered(a)
+    if seg is None or not (seg.dlen or seg.flags & FIN):
         return True
-    seg = a[2]
-    if not (seg.dlen or seg.flags & FIN):
-        return True
-    side = _receiver(a)
-    before, after = s[side], t[side]
+    side = actor(a)  # the receiver of the delivery
+    before, after = s.tcb(side), t.tcb(side)
     accepted = after.delivered > before.delivered or (after.fin_rcvd and not before.fin_rcvd)
     if not accepted:
         return True
@@ -98,10 +84,10 @@ def no_stale_delivery():
 
 
 def _no_reuse_before_2msl(state):
-    k = state[0].inc
+    k = state.client.inc
     if k < 2:
         return True
-    for chan in (state[2], state[3]):
+    for chan in (state.c2s, state.s2c):
         for seg in chan:
             if seg.cinc < k:
                 return False
@@ -120,7 +106,7 @@ def no_reuse_before_2msl():
 
 
 def _close_delivers_all(state):
-    client, server = state[0], state[1]
+    client, server = state.client, state.server
     if not (client.inc and client.inc == server.peer and client.peer == server.inc):
         return True  # the two TCBs do not describe the same connection
     for receiver, sender in ((client, server), (server, client)):
@@ -137,10 +123,11 @@ def close_delivers_all():
 
 
 def _graceful_end(s, a, t):
-    if a[0] != "deliver" or not a[2].flags & RST:
+    seg = delivered(a)
+    if seg is None or not seg.flags & RST:
         return True
-    side = _receiver(a)
-    return not (s[side].state in SYNCHRONIZED and t[side].state in (CLOSED, LISTEN))
+    side = actor(a)  # the receiver of the reset
+    return not (s.tcb(side).state in SYNCHRONIZED and t.tcb(side).state in (CLOSED, LISTEN))
 
 
 def graceful_end():
@@ -151,8 +138,8 @@ def graceful_end():
 
 
 def _quiescent_agreement(state):
-    client, server, c2s, s2c = state[0], state[1], state[2], state[3]
-    if c2s or s2c or client.rexmt >= 0 or server.rexmt >= 0:
+    client, server = state.client, state.server
+    if state.c2s or state.s2c or client.rexmt >= 0 or server.rexmt >= 0:
         return True
     return (client.state == ESTABLISHED) == (server.state == ESTABLISHED)
 
@@ -166,7 +153,7 @@ def quiescent_agreement():
 
 # ------------------------------------------------------------------ liveness
 def _idle(state):
-    return state[0].state == CLOSED and state[1].state in (CLOSED, LISTEN)
+    return state.no_connection
 
 
 def _busy(state):
@@ -174,32 +161,31 @@ def _busy(state):
 
 
 def _is_user(side):
-    return lambda a: is_user_call(a) and a[1] == side
+    return lambda a: is_user_call(a) and actor(a) == side
 
 
 def _is_delivery(direction):
-    return lambda a: a[0] == "deliver" and a[1] == direction
+    return lambda a: kind(a) == "deliver" and direction_of(a) == direction
 
 
 def _is_timeout(side):
-    return lambda a: a[0] == "timeout" and a[1] == side
+    return lambda a: kind(a) == "timeout" and actor(a) == side
 
 
 def _is_tick(a):
-    return a[0] == "tick"
+    return kind(a) == "tick"
 
 
 def time_matters(state):
     """Something depends on time: a segment is in flight or a timer runs (or has expired)."""
-    client, server = state[0], state[1]
-    return bool(state[2] or state[3]) or client.rexmt >= 0 or client.tw >= 0 or server.rexmt >= 0 or server.tw >= 0
+    return state.time_matters
 
 
 EVENTUAL_CLOSE_FAIRNESS = (
     WeakFairness("client application", _is_user(CLIENT)),
     WeakFairness("server application", _is_user(SERVER)),
     WeakFairness("delivery client→server", _is_delivery(C2S)),
-    WeakFairness("delivery server→client", _is_delivery(1 - C2S)),
+    WeakFairness("delivery server→client", _is_delivery(S2C)),
     WeakFairness("client timers", _is_timeout(CLIENT)),
     WeakFairness("server timers", _is_timeout(SERVER)),
     # Time diverges: weak fairness of the tick, counted as enabled wherever something depends on
@@ -236,16 +222,16 @@ def no_deadlock():
 
 # ------------------------------------------------------------------ witnesses
 def _entered(s, t, side, before_states, after_state):
-    return s[side].state in before_states and t[side].state == after_state
+    return s.tcb(side).state in before_states and t.tcb(side).state == after_state
 
 
 def _three_way_handshake(s, a, t):
     # The server's SYN-RECEIVED -> ESTABLISHED on the ACK of its SYN, the client already there.
-    return _entered(s, t, SERVER, (SYN_RECEIVED,), ESTABLISHED) and t[CLIENT].state == ESTABLISHED
+    return _entered(s, t, SERVER, (SYN_RECEIVED,), ESTABLISHED) and t.client.state == ESTABLISHED
 
 
 def _four_step_close(s, a, t):
-    return _entered(s, t, SERVER, (LAST_ACK,), CLOSED) and t[CLIENT].state == TIME_WAIT
+    return _entered(s, t, SERVER, (LAST_ACK,), CLOSED) and t.client.state == TIME_WAIT
 
 
 def _simultaneous_open(s, a, t):
@@ -253,20 +239,20 @@ def _simultaneous_open(s, a, t):
 
 
 def _simultaneous_close(s, a, t):
-    return any(t[side].state == CLOSING and s[side].state != CLOSING for side in (CLIENT, SERVER))
+    return any(t.tcb(side).state == CLOSING and s.tcb(side).state != CLOSING for side in (CLIENT, SERVER))
 
 
 def _ack_answers_ack(s, a, t):
-    if a[0] != "deliver":
+    seg = delivered(a)
+    if seg is None:
         return False
-    seg = a[2]
     if seg.flags != ACK or seg.dlen:
         return False
     return any(r.flags == ACK and not r.dlen for r in sent_segments(s, a, t))
 
 
 def _time_wait_completed(s, a, t):
-    return a[0] == "timeout" and a[2] == "time-wait"
+    return timer_of(a) == "time-wait"
 
 
 WITNESSES = {

@@ -62,6 +62,13 @@ class Segment(NamedTuple):
         """SEG.LEN: data octets plus one for SYN and one for FIN (RFC 9293 §3.4)."""
         return self.dlen + (self.flags & SYN) + ((self.flags & FIN) >> 2)
 
+    @property
+    def content(self) -> tuple:
+        """The segment without its network timing (``limit``, ``age``): what its receiver
+        reads, and its identity from sending to delivery (a tick changes the age, a
+        duplication gives the copy MSL as its limit)."""
+        return self[:6]
+
 
 class TCB(NamedTuple):
     """One endpoint: its transmission control block plus its application and ghost fields.
@@ -119,6 +126,23 @@ class GlobalState(NamedTuple):
     def idle(self) -> bool:
         """Nothing in flight either way."""
         return not self.c2s and not self.s2c
+
+    @property
+    def no_connection(self) -> bool:
+        """Neither endpoint has a connection: the client CLOSED, the server CLOSED or LISTEN."""
+        return self.client.state == CLOSED and self.server.state in (CLOSED, LISTEN)
+
+    @property
+    def time_matters(self) -> bool:
+        """Something depends on time: a segment is in flight or a timer runs (or has expired)."""
+        client, server = self.client, self.server
+        return bool(self.c2s or self.s2c) or client.rexmt >= 0 or client.tw >= 0 or server.rexmt >= 0 or server.tw >= 0
+
+
+def connection_of(tcb: TCB, side: int) -> tuple:
+    """(client incarnation, server connection) of the connection endpoint ``side``'s TCB
+    belongs to: the ghost fields its segments carry (``Segment.cinc``, ``Segment.sconn``)."""
+    return (tcb.inc, tcb.peer) if side == CLIENT else (tcb.peer, tcb.inc)
 
 
 def idle_tcb(state: int) -> TCB:
