@@ -11,8 +11,9 @@ from tcpmodel.render.endpoint import (FIGURE5, FIGURE5_UNREACHED, TEXT_EDGES, co
                                       event_of, figure5_coverage, merge, project)
 from tcpmodel.run import run_spec
 from tcpmodel.spec import load_all
+from tcpmodel.tcp.actions import deliver
 from tcpmodel.tcp.tcb import (ACK, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK,
-                              LISTEN, SYN_RECEIVED, SYN_SENT, TIME_WAIT, Segment, idle_tcb)
+                              LISTEN, S2C, SYN_RECEIVED, SYN_SENT, TIME_WAIT, Segment, idle_tcb)
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
@@ -87,14 +88,14 @@ def test_out_of_order_fin_that_is_only_acked_is_not_a_fin_received():
     before = _tcb(FIN_WAIT_1, iss=100, snd_una=102, snd_nxt=103, fin_seq=102, rcv_nxt=301)
     fin = Segment(302, 103, FIN | ACK, 0, 1, 1, limit=1, age=0)
     after = before._replace(state=FIN_WAIT_2, snd_una=103)
-    assert event_of(before, ("deliver", 1, fin), after) == "rcv ACK of FIN"
+    assert event_of(before, deliver(S2C, fin), after) == "rcv ACK of FIN"
     # in sequence, the same segment is a FIN that also acknowledges ours: the text's edge to TIME-WAIT
     in_seq = before._replace(rcv_nxt=302)
     after = in_seq._replace(state=TIME_WAIT, snd_una=103, rcv_nxt=303, fin_rcvd=True)
-    assert event_of(in_seq, ("deliver", 1, fin), after) == "rcv FIN + ACK of FIN"
+    assert event_of(in_seq, deliver(S2C, fin), after) == "rcv FIN + ACK of FIN"
     # a FIN that does not acknowledge ours: simultaneous close
     after = in_seq._replace(state=CLOSING, rcv_nxt=303, fin_rcvd=True)
-    assert event_of(in_seq, ("deliver", 1, fin._replace(ack=102)), after) == "rcv FIN"
+    assert event_of(in_seq, deliver(S2C, fin._replace(ack=102)), after) == "rcv FIN"
 
 
 def test_labels_and_the_counts_flag(shipped_graphs):

@@ -13,6 +13,7 @@ from tcpmodel.render.ladder import MIN_BAND, X_C, X_MID, X_S, follow_segments, l
 from tcpmodel.run import run_spec
 from tcpmodel.spec import load_all
 from tcpmodel.tcp.properties import WITNESSES
+from tcpmodel.tcp.actions import direction_of, kind, segment_of, timer_of
 from tcpmodel.tcp.tcb import FIN, S2C, TIME_WAIT, format_segment
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
@@ -45,7 +46,7 @@ def ticks_of(trace):
     """The tick (time) at which each step happens."""
     now, at = 0, {}
     for i, _, a, _ in trace.steps():
-        if a[0] == "tick":
+        if kind(a) == "tick":
             now += 1
         at[i + 1] = now
     return at
@@ -67,7 +68,7 @@ def test_canonical_four_step_close(canonical, found):
     at = ticks_of(trace)
     assert all(f.end == "deliver" and at[f.end_step] == at[f.sent_step] + 1 for f in flights)
     # the close exactly: FIN, ACK, data (the half-close), its ACK, FIN, ACK
-    close_from = next(i for i, a in enumerate(trace.actions) if a[0] == "CLOSE") + 1
+    close_from = next(i for i, a in enumerate(trace.actions) if kind(a) == "CLOSE") + 1
     close = [(f.src[0], format_segment(f.seg)) for f in flights if f.sent_step >= close_from]
     assert close == [("c", "FIN,ACK seq=101 ack=301"), ("s", "ACK seq=301 ack=102"),
                      ("s", "ACK seq=301 ack=102 data=1"), ("s", "FIN,ACK seq=302 ack=102"),
@@ -75,7 +76,7 @@ def test_canonical_four_step_close(canonical, found):
     fins = [f for f in flights if "FIN" in format_segment(f.seg)]
     assert len(fins) == 2 and [f.src[0] for f in fins] == ["c", "s"]
     assert describe(c.run, trace)[-1] == "client: TIME-WAIT timeout → CLOSED"
-    assert len(trace) == 22 and sum(a[0] == "tick" for a in trace.actions) == 8
+    assert len(trace) == 22 and sum(kind(a) == "tick" for a in trace.actions) == 8
 
 
 def test_canonical_runs(canonical, found):
@@ -85,8 +86,8 @@ def test_canonical_runs(canonical, found):
                   "server: receive SYN seq=100 → SYN-RECEIVED, send SYN,ACK seq=300 ack=101", "tick",
                   "client: receive SYN,ACK seq=300 ack=101 → ESTABLISHED, send ACK seq=101 ack=301", "tick",
                   "server: receive ACK seq=101 ack=301 → ESTABLISHED"]
-    lost = found["time_wait_lost_ack"]
-    steps = describe(lost.run, lost.trace)
+    lost_flights = found["time_wait_lost_ack"]
+    steps = describe(lost_flights.run, lost_flights.trace)
     assert "network: lose client→server ACK seq=102 ack=303" in steps
     assert "server: retransmission timeout, send FIN,ACK seq=302 ack=102" in steps
     assert "client: receive FIN,ACK seq=302 ack=102, send ACK seq=102 ack=303" in steps
@@ -105,7 +106,7 @@ def test_canonical_runs(canonical, found):
 def test_time_axis_and_straight_arrows(found):
     c = found["time_wait_lost_ack"]
     trace = c.trace
-    src = ladder(trace, "lost ACK", "none", msl=2).source
+    src = ladder(trace, "lost_flights ACK", "none", msl=2).source
     assert "layout=neato" in src and "splines=false" in src and "inputscale=72" in src
     pos = positions(src)
     at = ticks_of(trace)
@@ -113,7 +114,7 @@ def test_time_axis_and_straight_arrows(found):
     tops = [pos[f"tick{k}"][1] for k in range(max(at.values()) + 1)]
     assert all(b - a >= MIN_BAND for a, b in zip(tops, tops[1:]))
     for rank, tick in at.items():
-        if trace.actions[rank - 1][0] != "tick":
+        if kind(trace.actions[rank - 1]) != "tick":
             y = pos[f"c{rank}"][1]
             assert tops[tick] < y < (tops[tick + 1] if tick + 1 < len(tops) else 1e9), rank
             assert pos[f"c{rank}"][0] == X_C and pos[f"s{rank}"][0] == X_S
@@ -125,17 +126,17 @@ def test_time_axis_and_straight_arrows(found):
             assert at[f.end_step] == at[f.sent_step] + 1
             assert tops[at[f.sent_step]] < y0 < tops[at[f.end_step]] < y1  # slanted across one band
             assert {x0, x1} == {X_C, X_S}
-    lost = [f for f in follow_segments(trace) if f.end == "lose"]
-    assert len(lost) == 1 and pos[lost[0].dst][0] == X_MID
-    assert re.search(rf'{lost[0].dst} \[label="✕"', src)
-    assert re.search(r'label="ACK\\nseq=102 ack=303\\n\(lost\)"', src)
+    lost_flights = [f for f in follow_segments(trace) if f.end == "lose"]
+    assert len(lost_flights) == 1 and pos[lost_flights[0].dst][0] == X_MID
+    assert re.search(rf'{lost_flights[0].dst} \[label="✕"', src)
+    assert re.search(r'label="ACK\\nseq=102 ack=303\\n\(lost_flights\)"', src)
     # the TIME-WAIT brackets: entry to the retransmitted FIN, then the restarted timer to the timeout
     assert "2MSL = 4 ticks\\l" not in src  # the server never enters TIME-WAIT here
     assert "TIME-WAIT\\r2MSL = 4 ticks\\r" in src and "TIME-WAIT (restarted)\\r2MSL = 4 ticks\\r" in src
     # the retransmitted FIN reaching the client in TIME-WAIT (not the server's receipt of an
     # earlier ACK, which also happens while the client is in TIME-WAIT)
     restart = next(i + 1 for i, s, a, t in trace.steps()
-                   if a[0] == "deliver" and a[1] == S2C and a[2].flags & FIN and s[0].state == TIME_WAIT)
+                   if kind(a) == "deliver" and direction_of(a) == S2C and segment_of(a).flags & FIN and s.client.state == TIME_WAIT)
     timeout = len(trace)
     assert pos["twc0b"][1] == pos[f"c{_entry(trace)}"][1] and pos["twc0c"][1] == pos[f"c{restart}"][1]
     assert pos["twc1b"][1] == pos[f"c{restart}"][1] and pos["twc1c"][1] == pos[f"c{timeout}"][1]
@@ -145,7 +146,7 @@ def test_time_axis_and_straight_arrows(found):
 
 
 def _entry(trace):
-    return next(i + 1 for i, s, a, t in trace.steps() if t[0].state == 10 and s[0].state != 10)
+    return next(i + 1 for i, s, a, t in trace.steps() if t.client.state == 10 and s.client.state != 10)
 
 
 def test_rexmt_only_for_retransmission_timer_sends():
@@ -155,7 +156,7 @@ def test_rexmt_only_for_retransmission_timer_sends():
     by_step = {i + 1: a for i, a in enumerate(trace.actions)}
     for f in flights:
         a = by_step[f.sent_step]
-        assert f.rexmt == (a[0] == "timeout" and a[2] == "retransmission")
+        assert f.rexmt == (timer_of(a) == "retransmission")
     # the client's reply at step 13 repeats its ACK of step 11, and is not a retransmission
     again = [f for f in flights if f.src == "c13"]
     assert len(again) == 1 and again[0].seg[:6] == next(f for f in flights if f.src == "c11").seg[:6]

@@ -13,6 +13,8 @@ from tcpmodel.render.ladder import ladder
 from tcpmodel.run import run_spec
 from tcpmodel.spec import load_all
 from tcpmodel.tcp.text import describe, display_width, format_action, words
+from tcpmodel.tcp.actions import TICK, duplicate, kind, segment_of
+from tcpmodel.tcp.tcb import C2S
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
@@ -67,13 +69,13 @@ def test_every_zh_step_reads_as_chinese(traces):
     kinds = set()
     for name, prop, trace in traces:
         for _, s, a, t in trace.steps():
-            kinds.add(a[0])
+            kinds.add(kind(a))
             line = describe(s, a, t, "zh")
             assert problems(line) == [], (name, prop, line)
     assert {"OPEN", "SEND", "CLOSE", "deliver", "lose", "dup", "tick", "timeout"} <= kinds
-    dup = ("dup", 0, next(a for *_, tr in traces for a in tr.actions if a[0] == "dup")[2])
+    dup = duplicate(C2S, segment_of(next(a for *_, tr in traces for a in tr.actions if kind(a) == "dup")))
     assert format_action(dup, "zh") == "网络：重复投递客户端→服务器的报文段 " + format_action(dup, "en").split(" ", 3)[3]
-    assert format_action(("tick",), "zh") == "时间推进一个单位"
+    assert format_action(TICK, "zh") == "时间推进一个单位"
 
 
 def test_zh_ladders(traces):

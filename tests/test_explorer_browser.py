@@ -12,6 +12,7 @@ from explorer_browser import browser_missing, click_action, start_browser, steps
 
 from tcpmodel.explorer import Catalogue, ExplorerServer, explorer_link, write_static
 from tcpmodel.explorer.session import SpecSession
+from tcpmodel.tcp.actions import kind
 
 from test_explorer import GRACEFUL_END_RUN, SPECS
 
@@ -42,7 +43,7 @@ def zeno_lasso_entry(session):
     from tcpmodel.engine.properties import LeadsTo, WeakFairness
     from tcpmodel.tcp import properties as props
 
-    tick_only = tuple(WeakFairness("time", lambda a: a[0] == "tick") if f.name == "time" else f
+    tick_only = tuple(WeakFairness("time", lambda a: kind(a) == "tick") if f.name == "time" else f
                       for f in props.EVENTUAL_CLOSE_FAIRNESS)
     zeno = LeadsTo("zeno_eventual_close", props._busy, props._idle, tick_only)
     verdict = check(session.model, [zeno])["zeno_eventual_close"]

@@ -235,8 +235,9 @@ def test_itf_files_follow_adr_015(tmp_path):
 def test_itf_lasso_lists_each_state_once_and_loops_back():
     run = run_spec(load(SPECS / "no_time_wait.toml"))
     real = run.result.verdicts["graceful_end"].trace
-    s, a = real.states, real.actions
-    lasso = Trace(states=(s[0], s[1], s[2], s[1]), actions=(a[0], a[1], a[0]), loop_start=1)
+    states, actions = real.states, real.actions
+    lasso = Trace(states=(states[0], states[1], states[2], states[1]), actions=(actions[0], actions[1], actions[0]),
+                  loop_start=1)
     verdicts = dict(run.result.verdicts)
     verdicts["graceful_end"] = dataclasses.replace(verdicts["graceful_end"], trace=lasso)
     run.result = dataclasses.replace(run.result, verdicts=verdicts)

@@ -30,12 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # Variables that hold a TCP global state, a segment, a TCB or an action in this codebase.
 STATE_LIKE = frozenset({
     "state", "s", "t", "st", "nxt", "next_state", "prev", "prev_state", "src", "dst",
-    "start", "last", "final", "target", "before", "after", "tcb", "me", "other",
+    "u", "start", "last", "final", "target", "before", "after", "tcb", "me", "other",
     "seg", "segment", "lost", "copy", "packet",
     "action", "a", "act", "move",
 })
 # Index names that stand for a side or a direction (CLIENT = C2S = 0, SERVER = S2C = 1).
-SIDE_INDICES = frozenset({"side", "direction", "d", "CLIENT", "SERVER", "C2S", "S2C", "receiver", "sender", "peer"})
+SIDE_INDICES = frozenset({"side", "who", "direction", "d", "CLIENT", "SERVER", "C2S", "S2C", "receiver", "sender", "peer"})
 # An action's kind and its length (tcp/actions.py): ("tick",), ("CLOSE", side), ("OPEN", side, iss),
 # ("deliver", direction, segment), ("timeout", side, timer), ...
 ACTION_LENGTH = {"tick": 1, "LISTEN": 2, "SEND": 2, "CLOSE": 2, "ABORT": 2,
@@ -87,7 +87,11 @@ def _positional(index: ast.AST) -> bool:
 
 
 def _names_a_state(node: ast.AST) -> bool:
-    return isinstance(node, ast.Name) and node.id in STATE_LIKE
+    """``t``, ``t2``, ``s_1``: a STATE_LIKE name, possibly numbered; or an element of a
+    trace's states or actions, ``trace.actions[i]``."""
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.value, ast.Attribute) and node.value.attr in ("states", "actions")
+    return isinstance(node, ast.Name) and node.id.rstrip("0123456789_") in STATE_LIKE
 
 
 def _is_tuple_target(target: ast.AST) -> bool:
@@ -141,7 +145,7 @@ def test_the_rule_catches_a_reintroduced_position():
 def test_the_rule_reads_each_form():
     flagged = [
         "x = state[2 + side]", "x = t[side]", "x = seg[:6]", "x = seg[6]", "x = lost[4:]", "x = action[1]",
-        "x = a[-1]", "client, server, c2s, s2c, loss, dup = state", "x = ('deliver', 0, seg)", "x = ('tick',)",
+        "x = a[-1]", "x = t2[CLIENT]", "x = trace.actions[i][0]", "client, server, c2s, s2c, loss, dup = state", "x = ('deliver', 0, seg)", "x = ('tick',)",
         "x = ('OPEN', CLIENT, 100)",
     ]
     for code in flagged:

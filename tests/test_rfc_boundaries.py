@@ -16,6 +16,7 @@ ones tested, with the smallest window (1) as well.
 import pytest
 
 from tcpmodel.tcp import TcpConfig, TcpModel
+from tcpmodel.tcp.actions import actor, deliver, is_user_call, timeout, user_call
 from tcpmodel.tcp.tcb import (
     ACK, C2S, CLIENT, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN, FIN_WAIT_1, FIN_WAIT_2,
     LAST_ACK, LISTEN, RST, S2C, SERVER, SYN, SYN_RECEIVED, SYN_SENT, TIME_WAIT, GlobalState, Segment, idle_tcb,
@@ -38,13 +39,13 @@ def arrive(m, tcb, segment, side=CLIENT, peer=None):
     other = idle_tcb(CLOSED) if peer is None else peer
     if side == CLIENT:
         s = state(tcb, other, s2c=[segment])
-        t = step(m, s, ("deliver", S2C, segment))
-        assert t[SERVER] == other
-        return t[CLIENT], sent(s, t, C2S)
+        t = step(m, s, deliver(S2C, segment))
+        assert t.server == other
+        return t.client, sent(s, t, C2S)
     s = state(other, tcb, c2s=[segment])
-    t = step(m, s, ("deliver", C2S, segment))
-    assert t[CLIENT] == other
-    return t[SERVER], sent(s, t, S2C)
+    t = step(m, s, deliver(C2S, segment))
+    assert t.client == other
+    return t.server, sent(s, t, S2C)
 
 
 def ack_of(tcb):
@@ -489,9 +490,9 @@ def test_closed_reset_generation(flags, dlen, reply):
     closed = idle_tcb(CLOSED)._replace(inc=2, peer=1)
     segment = seg(50, 205, flags, dlen=dlen, cinc=3, sconn=4)
     s = state(closed, idle_tcb(LISTEN), s2c=[segment])
-    t = step(model(), s, ("deliver", S2C, segment))
-    assert t[CLIENT] == closed
-    assert t[2] == (() if reply is None else (Segment(*reply, 3, 4, MSL, 0),))
+    t = step(model(), s, deliver(S2C, segment))
+    assert t.client == closed
+    assert t.c2s == (() if reply is None else (Segment(*reply, 3, 4, MSL, 0),))
 
 
 @pytest.mark.parametrize("flags,reply", [
@@ -507,18 +508,18 @@ def test_listen_reset_generation(flags, reply, isn):
     listen = idle_tcb(LISTEN)._replace(inc=1)
     segment = seg(50, 205, flags, cinc=3, sconn=4)
     s = state(idle_tcb(CLOSED), listen, c2s=[segment])
-    t = step(model(isn=isn), s, ("deliver", C2S, segment))
-    assert t[SERVER] == listen
-    assert t[3] == (() if reply is None else (Segment(*reply, 3, 4, MSL, 0),))
+    t = step(model(isn=isn), s, deliver(C2S, segment))
+    assert t.server == listen
+    assert t.s2c == (() if reply is None else (Segment(*reply, 3, 4, MSL, 0),))
 
 
 def test_listen_syn_branches_on_each_iss_choice():
     m = model(isn="any", isn_choices=(0, 4))
     syn = seg(100, 0, SYN, cinc=1, sconn=0)
     s = state(syn_sent(), idle_tcb(LISTEN), c2s=[syn])
-    nexts = [t for a, t in m.successors(s) if a == ("deliver", C2S, syn)]
-    assert [(t[SERVER].state, t[SERVER].iss) for t in nexts] == [(SYN_RECEIVED, 300), (SYN_RECEIVED, 304)]
-    assert [t[3] for t in nexts] == [(Segment(300, 101, SYN | ACK, 0, 1, 1, MSL, 0),), (Segment(304, 101, SYN | ACK, 0, 1, 1, MSL, 0),)]
+    nexts = [t for a, t in m.successors(s) if a == deliver(C2S, syn)]
+    assert [(t.server.state, t.server.iss) for t in nexts] == [(SYN_RECEIVED, 300), (SYN_RECEIVED, 304)]
+    assert [t.s2c for t in nexts] == [(Segment(300, 101, SYN | ACK, 0, 1, 1, MSL, 0),), (Segment(304, 101, SYN | ACK, 0, 1, 1, MSL, 0),)]
 
 
 def test_listen_syn_opens_the_next_incarnation():
@@ -540,12 +541,12 @@ def test_retransmission_count_boundary(max_retries):
     tcb = established()._replace(rexmt=0)
     s = state(tcb, server_established())
     for done in range(max_retries):
-        t = step(m, s, ("timeout", CLIENT, "retransmission"))
-        assert t[CLIENT] == tcb._replace(retries=done + 1, rexmt=RTO)
+        t = step(m, s, timeout(CLIENT, "retransmission"))
+        assert t.client == tcb._replace(retries=done + 1, rexmt=RTO)
         assert sent(s, t, C2S) == [(101, 301, ACK, 1)]
-        s = GlobalState(t[CLIENT]._replace(rexmt=0), t[SERVER], (), (), 0, 0)
-    t = step(m, s, ("timeout", CLIENT, "retransmission"))
-    assert t[CLIENT] == deleted(s[CLIENT]) and t[2] == ()
+        s = GlobalState(t.client._replace(rexmt=0), t.server, (), (), 0, 0)
+    t = step(m, s, timeout(CLIENT, "retransmission"))
+    assert t.client == deleted(s.client) and t.c2s == ()
 
 
 @pytest.mark.parametrize("build,expected", [
@@ -560,8 +561,8 @@ def test_retransmission_resends_the_oldest_unacknowledged_segment_in_each_state(
     m = model()
     tcb = build()._replace(rexmt=0)
     s = state(tcb, server_established())
-    t = step(m, s, ("timeout", CLIENT, "retransmission"))
-    assert t[CLIENT] == tcb._replace(retries=1, rexmt=RTO)
+    t = step(m, s, timeout(CLIENT, "retransmission"))
+    assert t.client == tcb._replace(retries=1, rexmt=RTO)
     assert sent(s, t, C2S) == [expected]
 
 
@@ -574,14 +575,14 @@ def test_send_window_boundary_for_an_octet(outstanding, goes):
     tcb = client_established(snd_una=101, snd_nxt=101 + outstanding, written=outstanding,
                              rexmt=2 if outstanding else -1)
     s = state(tcb, server_established())
-    t = step(m, s, ("SEND", CLIENT))
+    t = step(m, s, user_call("SEND", CLIENT))
     if goes:
         nxt = 101 + outstanding
-        assert t[CLIENT] == tcb._replace(written=outstanding + 1, snd_nxt=nxt + 1,
+        assert t.client == tcb._replace(written=outstanding + 1, snd_nxt=nxt + 1,
                                          rexmt=2 if outstanding else RTO)  # a running timer is not restarted
         assert sent(s, t, C2S) == [(nxt, 301, ACK, 1)]
     else:
-        assert t[CLIENT] == tcb._replace(written=outstanding + 1, queued=1)
+        assert t.client == tcb._replace(written=outstanding + 1, queued=1)
         assert sent(s, t, C2S) == []
 
 
@@ -591,22 +592,22 @@ def test_send_window_boundary_for_the_fin(outstanding, goes):
     tcb = client_established(snd_una=101, snd_nxt=101 + outstanding, written=outstanding,
                              rexmt=2 if outstanding else -1)
     s = state(tcb, server_established())
-    t = step(m, s, ("CLOSE", CLIENT))
+    t = step(m, s, user_call("CLOSE", CLIENT))
     closed = tcb._replace(state=FIN_WAIT_1, app_closed=True, fin_queued=True)
     if goes:
         nxt = 101 + outstanding
-        assert t[CLIENT] == closed._replace(snd_nxt=nxt + 1, fin_seq=nxt, rexmt=2 if outstanding else RTO)
+        assert t.client == closed._replace(snd_nxt=nxt + 1, fin_seq=nxt, rexmt=2 if outstanding else RTO)
         assert sent(s, t, C2S) == [(nxt, 301, FIN | ACK, 0)]
     else:
-        assert t[CLIENT] == closed and sent(s, t, C2S) == []
+        assert t.client == closed and sent(s, t, C2S) == []
 
 
 def test_close_in_close_wait_sends_the_fin_and_enters_last_ack():
     m = model(client_data=0)
     tcb = client_established(state=CLOSE_WAIT, rcv_nxt=302, fin_rcvd=True)
     s = state(tcb, server_established())
-    t = step(m, s, ("CLOSE", CLIENT))
-    assert t[CLIENT] == tcb._replace(state=LAST_ACK, app_closed=True, fin_queued=True, fin_seq=101, snd_nxt=102,
+    t = step(m, s, user_call("CLOSE", CLIENT))
+    assert t.client == tcb._replace(state=LAST_ACK, app_closed=True, fin_queued=True, fin_seq=101, snd_nxt=102,
                                      rexmt=RTO)
     assert sent(s, t, C2S) == [(101, 302, FIN | ACK, 0)]
 
@@ -638,40 +639,40 @@ def test_is_terminal_needs_every_part():
 def test_abort_in_each_state(build, resets):
     tcb = build()
     s = state(tcb, server_established())
-    t = step(model(abort=True), s, ("ABORT", CLIENT))
-    assert t[CLIENT] == deleted(tcb)
+    t = step(model(abort=True), s, user_call("ABORT", CLIENT))
+    assert t.client == deleted(tcb)
     assert sent(s, t, C2S) == ([(tcb.snd_nxt, 0, RST, 0)] if resets else [])
     # without the abort switch the applications never abort
-    assert ("ABORT", CLIENT) not in [a for a, _ in model().successors(s)]
+    assert user_call("ABORT", CLIENT) not in [a for a, _ in model().successors(s)]
 
 
 def user_calls(m, s):
-    return [a for a, _ in m.successors(s) if a[0] in ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT")]
+    return [a for a, _ in m.successors(s) if is_user_call(a)]
 
 
 def test_abort_needs_a_tcb():
     """RFC 9293 §3.10.5: ABORT in CLOSED is an error (no TCB); in LISTEN it deletes the TCB."""
     m = model(abort=True)
     s = GlobalState(idle_tcb(CLOSED)._replace(inc=1), idle_tcb(LISTEN), (), (), 0, 0)
-    assert user_calls(m, s) == [("ABORT", SERVER)]
-    t = step(m, s, ("ABORT", SERVER))
-    assert t[SERVER] == idle_tcb(CLOSED) and t[2:4] == ((), ())
-    assert user_calls(m, GlobalState(idle_tcb(CLOSED), idle_tcb(CLOSED), (), (), 0, 0)) == [("OPEN", CLIENT, 100), ("LISTEN", SERVER)]
+    assert user_calls(m, s) == [user_call("ABORT", SERVER)]
+    t = step(m, s, user_call("ABORT", SERVER))
+    assert t.server == idle_tcb(CLOSED) and t.idle
+    assert user_calls(m, GlobalState(idle_tcb(CLOSED), idle_tcb(CLOSED), (), (), 0, 0)) == [user_call("OPEN", CLIENT, 100), user_call("LISTEN", SERVER)]
 
 
 def test_server_listen_and_simultaneous_open():
     m = model(simultaneous=True)
     closed = idle_tcb(CLOSED)._replace(inc=1, delivered=1)
     s = GlobalState(syn_sent(), closed, (), (), 0, 0)
-    assert user_calls(m, s) == [("LISTEN", SERVER)]
-    t = step(m, s, ("LISTEN", SERVER))
-    assert t[SERVER] == closed._replace(state=LISTEN) and t[2:] == s[2:]
+    assert user_calls(m, s) == [user_call("LISTEN", SERVER)]
+    t = step(m, s, user_call("LISTEN", SERVER))
+    assert t == s._replace(server=closed._replace(state=LISTEN))
     # LISTEN and simultaneous: the server may OPEN actively (its next incarnation) ...
-    assert user_calls(model(simultaneous=True, incarnations=2), t) == [("OPEN", SERVER, 310)]
-    u = step(model(simultaneous=True, incarnations=2), t, ("OPEN", SERVER, 310))
-    assert u[SERVER] == t[SERVER]._replace(state=SYN_SENT, iss=310, snd_una=310, snd_nxt=311, rexmt=RTO,
+    assert user_calls(model(simultaneous=True, incarnations=2), t) == [user_call("OPEN", SERVER, 310)]
+    u = step(model(simultaneous=True, incarnations=2), t, user_call("OPEN", SERVER, 310))
+    assert u.server == t.server._replace(state=SYN_SENT, iss=310, snd_una=310, snd_nxt=311, rexmt=RTO,
                                           inc=2, peer=0, passive=False, delivered=0)
-    assert u[3] == (Segment(310, 0, SYN, 0, 0, 2, MSL, 0),)
+    assert u.s2c == (Segment(310, 0, SYN, 0, 0, 2, MSL, 0),)
     # ... but not beyond its incarnations, and not without the switch.
     assert user_calls(m, t) == []
     assert user_calls(model(incarnations=2), t) == []
@@ -679,14 +680,14 @@ def test_server_listen_and_simultaneous_open():
 
 @pytest.mark.parametrize("changes,simultaneous,calls", [
     (dict(), False, []),                                         # no FIN yet: the server waits
-    (dict(), True, [("SEND", SERVER)]),                          # ... unless it may close first
-    (dict(state=CLOSE_WAIT, fin_rcvd=True), False, [("SEND", SERVER)]),
-    (dict(state=CLOSE_WAIT, fin_rcvd=True, written=1), False, [("CLOSE", SERVER)]),
+    (dict(), True, [user_call("SEND", SERVER)]),                          # ... unless it may close first
+    (dict(state=CLOSE_WAIT, fin_rcvd=True), False, [user_call("SEND", SERVER)]),
+    (dict(state=CLOSE_WAIT, fin_rcvd=True, written=1), False, [user_call("CLOSE", SERVER)]),
     (dict(state=LAST_ACK, fin_rcvd=True, written=1, app_closed=True), False, []),
 ])
 def test_server_script(changes, simultaneous, calls):
     s = GlobalState(client_established(), server_established(**changes), (), (), 0, 0)
-    assert [a for a in user_calls(model(simultaneous=simultaneous), s) if a[1] == SERVER] == calls
+    assert [a for a in user_calls(model(simultaneous=simultaneous), s) if actor(a) == SERVER] == calls
 
 
 def test_three_step_close_server_send_and_close_after_its_tcp_sent_the_fin():
@@ -696,10 +697,10 @@ def test_three_step_close_server_send_and_close_after_its_tcp_sent_the_fin():
     server = server_established(state=LAST_ACK, fin_rcvd=True, fin_queued=True, snd_nxt=302, fin_seq=301,
                                 rcv_nxt=102, rexmt=RTO)
     s = GlobalState(fin_wait_1(), server, (), (), 0, 0)
-    t = step(m, s, ("SEND", SERVER))
-    assert t[SERVER] == server._replace(written=1) and t[3] == ()
-    u = step(m, t, ("CLOSE", SERVER))
-    assert u[SERVER] == t[SERVER]._replace(app_closed=True) and u[3] == ()
+    t = step(m, s, user_call("SEND", SERVER))
+    assert t.server == server._replace(written=1) and t.s2c == ()
+    u = step(m, t, user_call("CLOSE", SERVER))
+    assert u.server == t.server._replace(app_closed=True) and u.s2c == ()
 
 
 def test_three_step_close_client_never_closes_after_its_tcp_sent_the_fin():
@@ -717,10 +718,10 @@ def test_client_opens_again_only_within_its_incarnations():
     s = GlobalState(closed, idle_tcb(LISTEN), (), (), 0, 0)
     assert user_calls(model(), s) == []
     m = model(incarnations=2)
-    t = step(m, s, ("OPEN", CLIENT, 110))
-    assert t[CLIENT] == closed._replace(state=SYN_SENT, iss=110, snd_una=110, snd_nxt=111, rexmt=RTO, inc=2,
+    t = step(m, s, user_call("OPEN", CLIENT, 110))
+    assert t.client == closed._replace(state=SYN_SENT, iss=110, snd_una=110, snd_nxt=111, rexmt=RTO, inc=2,
                                         written=0, delivered=0, app_closed=False, fin_rcvd=False)
-    assert t[2] == (Segment(110, 0, SYN, 0, 2, 0, MSL, 0),)
+    assert t.c2s == (Segment(110, 0, SYN, 0, 2, 0, MSL, 0),)
 
 
 # --------------------------------------------------------------------------------------------
@@ -730,8 +731,8 @@ def test_send_with_an_expired_timer_does_not_restart_it():
     # The timer reached 0 and has not fired yet: a SEND in between leaves it at 0.
     tcb = client_established(snd_una=101, snd_nxt=102, written=1, rexmt=0, retries=1)
     s = state(tcb, server_established())
-    t = step(model(client_data=2), s, ("SEND", CLIENT))
-    assert t[CLIENT] == tcb._replace(written=2, snd_nxt=103)
+    t = step(model(client_data=2), s, user_call("SEND", CLIENT))
+    assert t.client == tcb._replace(written=2, snd_nxt=103)
     assert sent(s, t, C2S) == [(102, 301, ACK, 1)]
 
 
@@ -740,8 +741,8 @@ def test_timer_starts_and_restarts_with_the_configured_rto(rto):
     m = model(rto=rto, client_data=2)
     tcb = client_established(written=0)
     s = state(tcb, server_established())
-    t = step(m, s, ("SEND", CLIENT))
-    assert t[CLIENT] == tcb._replace(written=1, snd_nxt=102, rexmt=rto)
+    t = step(m, s, user_call("SEND", CLIENT))
+    assert t.client == tcb._replace(written=1, snd_nxt=102, rexmt=rto)
     # new data acknowledged, some still outstanding: restart with the full RTO (here the
     # timer had just expired, not fired yet)
     out = two_octets_out()._replace(rexmt=0)
@@ -756,7 +757,7 @@ def test_no_retransmit_variant_never_starts_the_timer_on_acks_or_sends():
     assert new == out._replace(snd_una=102, retries=0)
     tcb = client_established(written=0)
     s = state(tcb, server_established())
-    assert step(m, s, ("SEND", CLIENT))[CLIENT] == tcb._replace(written=1, snd_nxt=102)
+    assert step(m, s, user_call("SEND", CLIENT))[CLIENT] == tcb._replace(written=1, snd_nxt=102)
 
 
 # --------------------------------------------------------------------------------------------
@@ -770,8 +771,8 @@ def test_arrival_memo_keeps_ghost_fields_apart():
         for cinc in (2, 3):
             segment = seg(50, 205, ACK, cinc=cinc, sconn=sconn)
             s = state(closed, idle_tcb(LISTEN), s2c=[segment])
-            t = step(m, s, ("deliver", S2C, segment))
-            assert t[2] == (Segment(205, 0, RST, 0, cinc, sconn, MSL, 0),)
+            t = step(m, s, deliver(S2C, segment))
+            assert t.c2s == (Segment(205, 0, RST, 0, cinc, sconn, MSL, 0),)
 
 
 def test_arrival_outcome_does_not_depend_on_the_age():

@@ -15,11 +15,11 @@ from tcpmodel.engine import check
 from tcpmodel.run import run_spec
 from tcpmodel.spec import load
 from tcpmodel.tcp import TcpModel, build
+from tcpmodel.tcp.actions import direction_of, kind, segment_of, timeout, user_call
 from tcpmodel.tcp.tcb import (
     ACK, C2S, CLIENT, CLOSED, ESTABLISHED, FIN, FIN_WAIT_1, LAST_ACK, LISTEN, RST, S2C, SERVER, SYN,
     SYN_RECEIVED, SYN_SENT, TIME_WAIT,
 )
-from tcpmodel.tcp.model import channel
 from tcpmodel.tcp.text import actor, sent_segments
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
@@ -39,12 +39,8 @@ def steps(name, prop):
     return [(s, a, t) for _, s, a, t in verdict.trace.steps()]
 
 
-def kind(a):
-    return a[0]
-
-
 def is_delivery(a, direction=None):
-    return a[0] == "deliver" and (direction is None or a[1] == direction)
+    return kind(a) == "deliver" and (direction is None or direction_of(a) == direction)
 
 
 def flags(seg):
@@ -67,16 +63,16 @@ def holds_with(name, prop, **changes):
 def assassination(trace, who=CLIENT):
     """The last step: a RST delivered to ``who`` ends its TIME-WAIT; returns that RST."""
     s, a, t = trace[-1]
-    assert is_delivery(a, C2S if who == SERVER else S2C) and flags(a[2]) & RST
-    assert s[who].state == TIME_WAIT and t[who].state == CLOSED
-    rst = a[2]
-    assert rst.seq == s[who].rcv_nxt  # it matches RCV.NXT exactly (RFC 5961 §3)
+    assert is_delivery(a, C2S if who == SERVER else S2C) and flags(segment_of(a)) & RST
+    assert s.tcb(who).state == TIME_WAIT and t.tcb(who).state == CLOSED
+    rst = segment_of(a)
+    assert rst.seq == s.tcb(who).rcv_nxt  # it matches RCV.NXT exactly (RFC 5961 §3)
     return rst
 
 
 def rst_sent_by_closed_server(trace):
     """Index of the step where the CLOSED server answers a segment with a RST."""
-    return first(trace, lambda s, a, t: actor(a) == SERVER and s[SERVER].state == CLOSED
+    return first(trace, lambda s, a, t: actor(a) == SERVER and s.server.state == CLOSED
                  and any(seg.flags & RST for seg in sent_segments(s, a, t)))
 
 
@@ -87,13 +83,13 @@ def test_assassination_from_a_reordered_old_ack(name):
     assert not any(kind(a) in ("lose", "dup") for _, a, _ in trace)  # reordering alone
     rst = assassination(trace)
     # The client, in TIME-WAIT, answers an old pure ACK with an ACK (the RFC text's re-ACK) ...
-    i = first(trace, lambda s, a, t: is_delivery(a, S2C) and s[CLIENT].state == TIME_WAIT
-              and a[2].flags == ACK and not a[2].dlen)
+    i = first(trace, lambda s, a, t: is_delivery(a, S2C) and s.client.state == TIME_WAIT
+              and segment_of(a).flags == ACK and not segment_of(a).dlen)
     answer = sent_segments(*trace[i])
     assert [seg.flags for seg in answer] == [ACK]
     # ... and the CLOSED server answers that ACK with the RST that ends TIME-WAIT.
     j = rst_sent_by_closed_server(trace)
-    assert j > i and trace[j][1][2] == answer[0]._replace(age=trace[j][1][2].age)
+    assert j > i and segment_of(trace[j][1]) == answer[0]._replace(age=segment_of(trace[j][1]).age)
     assert sent_segments(*trace[j]) == [rst._replace(age=sent_segments(*trace[j])[0].age)]
 
 
@@ -106,12 +102,12 @@ def test_assassination_is_gone_with_rfc1337_or_ack_throttling():
 def test_rfc9293_faults_assassination_from_the_clients_duplicated_last_ack():
     trace = steps("rfc9293_faults", "graceful_end")
     rst = assassination(trace)
-    d = first(trace, lambda s, a, t: kind(a) == "dup" and a[1] == C2S)
-    duplicated = trace[d][1][2]
+    d = first(trace, lambda s, a, t: kind(a) == "dup" and direction_of(a) == C2S)
+    duplicated = segment_of(trace[d][1])
     assert duplicated.flags == ACK and duplicated.ack == trace[d][0][CLIENT].rcv_nxt  # the last ACK
     assert trace[d][0][CLIENT].state == TIME_WAIT
     j = rst_sent_by_closed_server(trace)
-    assert trace[j][1][2][:6] == duplicated[:6]  # the RST answers the copy
+    assert segment_of(trace[j][1])[:6] == duplicated[:6]  # the RST answers the copy
     assert rst.seq == duplicated.ack
 
 
@@ -119,11 +115,11 @@ def test_rfc9293_lost_ack_assassination_from_a_legitimate_retransmission():
     trace = steps("rfc9293_lost_ack", "graceful_end")
     assassination(trace)
     lost = first(trace, lambda s, a, t: kind(a) == "lose")
-    assert trace[lost][1][1] == C2S and trace[lost][1][2].flags == ACK  # the ACK of the server's data
-    r = first(trace, lambda s, a, t: a == ("timeout", SERVER, "retransmission"))
+    assert direction_of(trace[lost][1]) == C2S and segment_of(trace[lost][1]).flags == ACK  # the ACK of the server's data
+    r = first(trace, lambda s, a, t: a == timeout(SERVER, "retransmission"))
     (resent,) = sent_segments(*trace[r])
     assert resent.dlen == 1  # the server's data octet, sent again
-    k = first(trace, lambda s, a, t: is_delivery(a, S2C) and a[2][:6] == resent[:6], r)
+    k = first(trace, lambda s, a, t: is_delivery(a, S2C) and segment_of(a).content == resent.content, r)
     assert trace[k][0][CLIENT].state == TIME_WAIT and [x.flags for x in sent_segments(*trace[k])] == [ACK]
     assert rst_sent_by_closed_server(trace) > k
     assert holds_with("rfc9293_lost_ack", "graceful_end", variant="rfc1337") == H
@@ -134,25 +130,25 @@ def _lost_last_ack_then_rst(trace):
     """The client's last ACK is lost, the server retransmits its FIN, the client answers with a
     RST and that RST ends the server's LAST-ACK. Returns the index of the retransmission."""
     lost = first(trace, lambda s, a, t: kind(a) == "lose")
-    seg = trace[lost][1][2]
-    assert trace[lost][1][1] == C2S and seg.flags == ACK
+    seg = segment_of(trace[lost][1])
+    assert direction_of(trace[lost][1]) == C2S and seg.flags == ACK
     assert seg.ack == trace[lost][0][SERVER].snd_nxt  # it acknowledges the server's FIN
-    r = first(trace, lambda s, a, t: a == ("timeout", SERVER, "retransmission"), lost)
+    r = first(trace, lambda s, a, t: a == timeout(SERVER, "retransmission"), lost)
     (fin,) = sent_segments(*trace[r])
     assert fin.flags == FIN | ACK
-    k = first(trace, lambda s, a, t: is_delivery(a, S2C) and a[2][:6] == fin[:6], r)
+    k = first(trace, lambda s, a, t: is_delivery(a, S2C) and segment_of(a).content == fin.content, r)
     s, a, t = trace[k]
-    assert s[CLIENT].state == CLOSED and [x.flags for x in sent_segments(s, a, t)] == [RST]
+    assert s.client.state == CLOSED and [x.flags for x in sent_segments(s, a, t)] == [RST]
     s, a, t = trace[-1]
-    assert is_delivery(a, C2S) and a[2].flags == RST
-    assert s[SERVER].state == LAST_ACK and t[SERVER].state == CLOSED
+    assert is_delivery(a, C2S) and segment_of(a).flags == RST
+    assert s.server.state == LAST_ACK and t.server.state == CLOSED
     return r
 
 
 def test_no_time_wait_lost_last_ack_meets_no_tcb():
     trace = steps("no_time_wait", "graceful_end")
     _lost_last_ack_then_rst(trace)
-    assert not any(t[CLIENT].state == TIME_WAIT for _, _, t in trace)
+    assert not any(t.client.state == TIME_WAIT for _, _, t in trace)
     # The contrast: the same network with TIME-WAIT (and RFC 1337) holds.
     assert run("rfc1337_lost_ack").spec.config.replace(variant="no_time_wait") == run("no_time_wait").spec.config
     assert run("rfc1337_lost_ack").result["graceful_end"].status == H
@@ -161,7 +157,7 @@ def test_no_time_wait_lost_last_ack_meets_no_tcb():
 def test_long_rto_the_fin_comes_back_after_time_wait_ended():
     trace = steps("rfc1337_long_rto", "graceful_end")
     r = _lost_last_ack_then_rst(trace)
-    tw_end = first(trace, lambda s, a, t: a == ("timeout", CLIENT, "time-wait"))
+    tw_end = first(trace, lambda s, a, t: a == timeout(CLIENT, "time-wait"))
     assert tw_end < r  # TIME-WAIT (2*MSL = 2 ticks) is over before the RTO (3 ticks) fires
     cfg = run("rfc1337_long_rto").spec.config
     assert cfg.rto > cfg.msl and cfg.time_wait_ticks == 2 * cfg.msl
@@ -170,9 +166,9 @@ def test_long_rto_the_fin_comes_back_after_time_wait_ended():
 def test_closed_lifetime_timer_wins_the_tie_with_the_retransmitted_fin():
     trace = steps("rfc1337_closed_lifetime", "graceful_end")
     r = _lost_last_ack_then_rst(trace)
-    tw_end = first(trace, lambda s, a, t: a == ("timeout", CLIENT, "time-wait"), r)
+    tw_end = first(trace, lambda s, a, t: a == timeout(CLIENT, "time-wait"), r)
     (fin,) = sent_segments(*trace[r])
-    in_flight = [seg for seg in channel(trace[tw_end][0], S2C) if seg[:6] == fin[:6]]
+    in_flight = [seg for seg in trace[tw_end][0].channel(S2C) if seg.content == fin.content]
     assert in_flight and in_flight[0].at_limit  # the FIN is due this very tick
     # Half-open lifetimes give the segment's deadline precedence: the same settings hold.
     assert run("rfc1337_lost_ack").spec.config.replace(lifetime="closed") == run("rfc1337_closed_lifetime").spec.config
@@ -183,11 +179,11 @@ def test_closed_lifetime_timer_wins_the_tie_with_the_retransmitted_fin():
 def test_two_way_handshake_old_duplicate_syn_opens_a_connection_nobody_asked_for():
     trace = steps("two_way_handshake", "no_bogus_open")
     d = first(trace, lambda s, a, t: kind(a) == "dup")
-    assert trace[d][1][1] == C2S and trace[d][1][2].flags == SYN
+    assert direction_of(trace[d][1]) == C2S and segment_of(trace[d][1]).flags == SYN
     s, a, t = trace[-1]
-    assert is_delivery(a, C2S) and a[2].flags == SYN and a[2].cinc == 1
-    assert s[SERVER].state == LISTEN and t[SERVER].state == ESTABLISHED and t[SERVER].inc == 2
-    assert s[CLIENT].state not in (SYN_SENT, ESTABLISHED)  # the first connection is over
+    assert is_delivery(a, C2S) and segment_of(a).flags == SYN and segment_of(a).cinc == 1
+    assert s.server.state == LISTEN and t.server.state == ESTABLISHED and t.server.inc == 2
+    assert s.client.state not in (SYN_SENT, ESTABLISHED)  # the first connection is over
     # Three steps, same network: the old SYN only gets the server to SYN-RECEIVED.
     assert holds_with("two_way_handshake", "no_bogus_open", variant="rfc9293") == H
     assert run("rfc9293_old_syn").spec.config == run("two_way_handshake").spec.config.replace(variant="rfc9293")
@@ -202,17 +198,17 @@ def test_rfc9293_old_syn_the_old_syn_only_reaches_syn_received():
     state = model.init_states()[0]
     for _, a, _ in steps("two_way_handshake", "no_bogus_open"):
         (state,) = [t for b, t in model.successors(state) if b == a]
-    assert state[SERVER].state == SYN_RECEIVED and state[SERVER].peer == 1 and state[SERVER].inc == 2
+    assert state.server.state == SYN_RECEIVED and state.server.peer == 1 and state.server.inc == 2
     # Breadth-first from there: the server goes back to LISTEN by a RST, never to ESTABLISHED.
     frontier, seen, back = [state], {state}, False
     for _ in range(12):
         nxt = []
         for s in frontier:
             for a, t in model.successors(s):
-                if s[SERVER].inc == 2 and t[SERVER].state == ESTABLISHED and t[SERVER].inc == 2:
+                if s.server.inc == 2 and t.server.state == ESTABLISHED and t.server.inc == 2:
                     raise AssertionError("the stale server connection became ESTABLISHED")
-                if (s[SERVER].state == SYN_RECEIVED and t[SERVER].state == LISTEN and is_delivery(a, C2S)
-                        and a[2].flags & RST and s[CLIENT].state == CLOSED):
+                if (s.server.state == SYN_RECEIVED and t.server.state == LISTEN and is_delivery(a, C2S)
+                        and segment_of(a).flags & RST and s.client.state == CLOSED):
                     back = True
                 if t not in seen:
                     seen.add(t)
@@ -224,13 +220,13 @@ def test_rfc9293_old_syn_the_old_syn_only_reaches_syn_received():
 # ------------------------------------------------------------------ why four steps to close
 def test_three_step_close_the_servers_data_is_written_after_its_fin():
     trace = steps("three_step_close", "close_delivers_all")
-    i = first(trace, lambda s, a, t: is_delivery(a, C2S) and a[2].flags & FIN)
+    i = first(trace, lambda s, a, t: is_delivery(a, C2S) and segment_of(a).flags & FIN)
     s, a, t = trace[i]
-    assert t[SERVER].state == LAST_ACK and [x.flags for x in sent_segments(s, a, t)] == [FIN | ACK]
-    j = first(trace, lambda s, a, t: a == ("SEND", SERVER), i)
+    assert t.server.state == LAST_ACK and [x.flags for x in sent_segments(s, a, t)] == [FIN | ACK]
+    j = first(trace, lambda s, a, t: a == user_call("SEND", SERVER), i)
     assert sent_segments(*trace[j]) == []  # "connection closing": the octet is refused
     last = trace[-1][2]
-    assert last[CLIENT].fin_rcvd and last[SERVER].app_closed and last[CLIENT].delivered < last[SERVER].written
+    assert last.client.fin_rcvd and last.server.app_closed and last.client.delivered < last.server.written
     assert holds_with("three_step_close", "close_delivers_all", variant="rfc9293") == H
 
 
@@ -240,7 +236,7 @@ def test_no_retransmit_a_lost_syn_strands_the_client():
         trace = steps("no_retransmit", prop)
         assert [kind(a) for _, a, _ in trace] == ["OPEN", "lose"]
         end = trace[-1][2]
-        assert end[CLIENT].state == SYN_SENT and end[CLIENT].rexmt == -1 and not channel(end, C2S)
+        assert end[CLIENT].state == SYN_SENT and end[CLIENT].rexmt == -1 and not end.channel(C2S)
     assert run("no_retransmit").result["eventual_close"].trace.dead_end
     assert holds_with("no_retransmit", "eventual_close", variant="rfc9293") == H
 
@@ -249,14 +245,14 @@ def test_no_retransmit_a_lost_syn_strands_the_client():
 def test_short_time_wait_an_old_octet_is_accepted_by_the_new_connection():
     trace = steps("short_time_wait", "no_stale_delivery")
     d = first(trace, lambda s, a, t: kind(a) == "dup")
-    copy = trace[d][1][2]
+    copy = segment_of(trace[d][1])
     assert copy.dlen == 1 and copy.cinc == 1
-    tw = first(trace, lambda s, a, t: a == ("timeout", CLIENT, "time-wait"))
+    tw = first(trace, lambda s, a, t: a == timeout(CLIENT, "time-wait"))
     ticks = sum(1 for _, a, _ in trace[d:] if kind(a) == "tick")
     assert ticks < 2 * run("short_time_wait").spec.config.msl  # the copy lives within MSL
     s, a, t = trace[-1]
-    assert tw < len(trace) - 1 and is_delivery(a, C2S) and a[2][:6] == copy[:6]
-    assert t[SERVER].delivered == s[SERVER].delivered + 1 and t[SERVER].peer == 2
+    assert tw < len(trace) - 1 and is_delivery(a, C2S) and segment_of(a).content == copy.content
+    assert t.server.delivered == s.server.delivered + 1 and t.server.peer == 2
     # The same settings with TIME-WAIT of 2*MSL accept no old octet.
     assert holds_with("short_time_wait", "no_stale_delivery", time_wait=None) == H
     assert run("rfc1337_reuse_constant_isn").spec.config == run("short_time_wait").spec.config.replace(time_wait=None)
@@ -264,25 +260,25 @@ def test_short_time_wait_an_old_octet_is_accepted_by_the_new_connection():
 
 def test_short_time_wait_reuse_with_an_old_segment_in_flight():
     trace = steps("short_time_wait", "no_reuse_before_2msl")
-    tw_start = first(trace, lambda s, a, t: t[CLIENT].state == TIME_WAIT)
-    tw_end = first(trace, lambda s, a, t: a == ("timeout", CLIENT, "time-wait"))
+    tw_start = first(trace, lambda s, a, t: t.client.state == TIME_WAIT)
+    tw_end = first(trace, lambda s, a, t: a == timeout(CLIENT, "time-wait"))
     assert sum(1 for _, a, _ in trace[tw_start:tw_end] if kind(a) == "tick") == 1
     s, a, t = trace[-1]
-    assert a[0] == "OPEN" and t[CLIENT].inc == 2
-    assert any(seg.cinc == 1 for seg in channel(t, C2S) + channel(t, S2C))
+    assert kind(a) == "OPEN" and t.client.inc == 2
+    assert any(seg.cinc == 1 for seg in t.channel(C2S) + t.channel(S2C))
 
 
 @pytest.mark.parametrize("name", ["short_time_wait", "rfc1337_reuse_constant_isn"])
 def test_constant_isn_a_stale_syn_and_an_old_ack_open_a_connection(name):
     trace = steps(name, "no_bogus_open")
     d = first(trace, lambda s, a, t: kind(a) == "dup")
-    assert trace[d][1][2].flags == SYN and trace[d][1][2].cinc == 1
-    i = first(trace, lambda s, a, t: is_delivery(a, C2S) and a[2].flags == SYN and t[SERVER].inc == 2)
+    assert segment_of(trace[d][1]).flags == SYN and segment_of(trace[d][1]).cinc == 1
+    i = first(trace, lambda s, a, t: is_delivery(a, C2S) and segment_of(a).flags == SYN and t.server.inc == 2)
     assert trace[i][0][SERVER].state == LISTEN and trace[i][0][CLIENT].state == TIME_WAIT
     s, a, t = trace[-1]
-    ack = a[2]
+    ack = segment_of(a)
     assert is_delivery(a, C2S) and ack.flags == ACK and (ack.cinc, ack.sconn) == (1, 1)  # the first handshake's ACK
-    assert s[SERVER].state == SYN_RECEIVED and t[SERVER].state == ESTABLISHED and t[SERVER].iss == 300
+    assert s.server.state == SYN_RECEIVED and t.server.state == ESTABLISHED and t.server.iss == 300
     # With a clock-driven ISN the old ACK is refused.
     assert holds_with(name, "no_bogus_open", isn="clock") == H
 
@@ -293,16 +289,16 @@ def test_constant_isn_the_half_open_server_is_never_cleaned_up():
         end = trace[-1][2]
         assert end[SERVER].state == ESTABLISHED and end[CLIENT].state == CLOSED
         assert end[CLIENT].inc == run("rfc1337_reuse_constant_isn").spec.config.incarnations
-        assert not channel(end, C2S) and not channel(end, S2C) and end[SERVER].rexmt == -1
-        assert trace[-1][1] == ("timeout", CLIENT, "retransmission")  # the client gave up
+        assert not end.channel(C2S) and not end.channel(S2C) and end[SERVER].rexmt == -1
+        assert trace[-1][1] == timeout(CLIENT, "retransmission")  # the client gave up
         # Each challenge ACK of the half-open server is dropped by the new SYN-SENT client.
         challenged = [(s, a, t) for s, a, t in trace
-                      if is_delivery(a, S2C) and s[CLIENT].state == SYN_SENT and s[CLIENT].inc == 2]
-        assert challenged and all(t[CLIENT] == s[CLIENT] and not sent_segments(s, a, t) for s, a, t in challenged)
-        assert all(a[2].ack == s[CLIENT].iss + 1 for s, a, t in challenged)
+                      if is_delivery(a, S2C) and s.client.state == SYN_SENT and s.client.inc == 2]
+        assert challenged and all(t.client == s.client and not sent_segments(s, a, t) for s, a, t in challenged)
+        assert all(segment_of(a).ack == s.client.iss + 1 for s, a, t in challenged)
     trace = steps("rfc1337_reuse_constant_isn", "quiescent_agreement")
     end = trace[-1][2]
-    assert end[SERVER].state == ESTABLISHED and end[CLIENT].state != ESTABLISHED and not channel(end, C2S) and not channel(end, S2C)
+    assert end[SERVER].state == ESTABLISHED and end[CLIENT].state != ESTABLISHED and not end.channel(C2S) and not end.channel(S2C)
     for prop in ("eventual_close", "no_deadlock", "quiescent_agreement"):
         assert holds_with("rfc1337_reuse_constant_isn", prop, isn="clock") == H
 
@@ -310,42 +306,42 @@ def test_constant_isn_the_half_open_server_is_never_cleaned_up():
 @pytest.mark.parametrize("name", ["rfc1337_reuse", "rfc1337_reuse_constant_isn"])
 def test_replies_outlive_2msl(name):
     trace = steps(name, "no_reuse_before_2msl")
-    tw_end = first(trace, lambda s, a, t: a == ("timeout", CLIENT, "time-wait"))
-    tw_start = first(trace, lambda s, a, t: t[CLIENT].state == TIME_WAIT)
+    tw_end = first(trace, lambda s, a, t: a == timeout(CLIENT, "time-wait"))
+    tw_start = first(trace, lambda s, a, t: t.client.state == TIME_WAIT)
     ticks = sum(1 for _, a, _ in trace[tw_start:tw_end] if kind(a) == "tick")
     assert ticks == 2 * run(name).spec.config.msl  # TIME-WAIT ran its full 2*MSL
     d = first(trace, lambda s, a, t: kind(a) == "dup")
-    assert trace[d][1][2].flags == SYN
+    assert segment_of(trace[d][1]).flags == SYN
     # A duplicate of the first SYN opened a SYN-RECEIVED connection for incarnation 1 ...
-    i = first(trace, lambda s, a, t: is_delivery(a, C2S) and a[2].flags == SYN and t[SERVER].inc == 2)
+    i = first(trace, lambda s, a, t: is_delivery(a, C2S) and segment_of(a).flags == SYN and t.server.inc == 2)
     assert trace[i][2][SERVER].state == SYN_RECEIVED and trace[i][2][SERVER].peer == 1
     # ... whose segments are in the network when the client has opened again.
     end = trace[-1][2]
-    assert end[CLIENT].inc == 2 and any(seg.cinc == 1 for seg in channel(end, S2C))
+    assert end[CLIENT].inc == 2 and any(seg.cinc == 1 for seg in end.channel(S2C))
 
 
 # ------------------------------------------------------------------ early release
 def test_early_close_the_released_client_resets_the_server():
     trace = steps("early_close", "graceful_end")
-    c = first(trace, lambda s, a, t: a == ("CLOSE", CLIENT))
+    c = first(trace, lambda s, a, t: a == user_call("CLOSE", CLIENT))
     assert trace[c][0][CLIENT].state == SYN_SENT and trace[c][2][CLIENT].state == CLOSED
-    sc = first(trace, lambda s, a, t: a == ("CLOSE", SERVER))
+    sc = first(trace, lambda s, a, t: a == user_call("CLOSE", SERVER))
     s, a, t = trace[sc]
-    assert s[SERVER].state == SYN_RECEIVED and t[SERVER].state == FIN_WAIT_1
+    assert s.server.state == SYN_RECEIVED and t.server.state == FIN_WAIT_1
     assert [x.flags for x in sent_segments(s, a, t)] == [FIN | ACK]
-    k = first(trace, lambda s, a, t: is_delivery(a, S2C) and a[2].flags == SYN | ACK)
+    k = first(trace, lambda s, a, t: is_delivery(a, S2C) and segment_of(a).flags == SYN | ACK)
     assert trace[k][0][CLIENT].state == CLOSED and [x.flags for x in sent_segments(*trace[k])] == [RST]
     s, a, t = trace[-1]
-    assert s[SERVER].state == FIN_WAIT_1 and t[SERVER].state == CLOSED
+    assert s.server.state == FIN_WAIT_1 and t.server.state == CLOSED
 
 
 def test_early_close_without_retransmission_strands_the_server():
     for prop in ("eventual_close", "no_deadlock"):
         trace = steps("early_close_no_retransmit", prop)
         lost = first(trace, lambda s, a, t: kind(a) == "lose")
-        assert trace[lost][1][2].flags == SYN | ACK
+        assert segment_of(trace[lost][1]).flags == SYN | ACK
         end = trace[-1][2]
-        assert end[SERVER].state == FIN_WAIT_1 and end[SERVER].rexmt == -1 and not channel(end, C2S) and not channel(end, S2C)
+        assert end[SERVER].state == FIN_WAIT_1 and end[SERVER].rexmt == -1 and not end.channel(C2S) and not end.channel(S2C)
     assert run("early_close").result["eventual_close"].status == H
 
 

@@ -12,7 +12,7 @@ from tcpmodel.errors import SpecError, TcpModelError
 from tcpmodel.spec import load
 from tcpmodel.tcp import TcpConfig, TcpModel, build
 from tcpmodel.tcp import properties as catalogue
-from tcpmodel.tcp.model import channel
+from tcpmodel.tcp.actions import TICK, actor, deliver, is_user_call, kind, segment_of, timeout, user_call
 from tcpmodel.tcp.tcb import (
     ACK, C2S, CLIENT, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN, FIN_WAIT_1, LAST_ACK, LISTEN, RST, S2C,
     SERVER, SYN, SYN_RECEIVED, SYN_SENT, TIME_WAIT, GlobalState, Segment, idle_tcb,
@@ -44,8 +44,8 @@ def established(side, **kw):
     return idle_tcb(ESTABLISHED)._replace(**{**base, **kw})
 
 
-def moves(m, s, kind=None):
-    return [(a, t) for a, t in m.successors(s) if kind is None or a[0] == kind]
+def moves(m, s, name=None):
+    return [(a, t) for a, t in m.successors(s) if name is None or kind(a) == name]
 
 
 def only(m, s, action):
@@ -64,7 +64,7 @@ def test_zeno_ack_ping_pong_is_not_a_counterexample():
     tick's fairness enabled wherever something depends on time, eventual_close holds."""
     m = TcpModel(TcpConfig(**ZENO))
     old_fairness = tuple(
-        WeakFairness("time", lambda a: a[0] == "tick") if f.name == "time" else f
+        WeakFairness("time", lambda a: kind(a) == "tick") if f.name == "time" else f
         for f in catalogue.EVENTUAL_CLOSE_FAIRNESS
     )
     zeno = LeadsTo("zeno_eventual_close", catalogue._busy, catalogue._idle, old_fairness)
@@ -75,20 +75,20 @@ def test_zeno_ack_ping_pong_is_not_a_counterexample():
     assert result["zeno_eventual_close"].status == "violated" and lasso.loop_start is not None
     cycle = list(zip(lasso.states[lasso.loop_start:-1], lasso.actions[lasso.loop_start:]))
     # The cycle never ticks, only delivers pure ACKs that are answered by pure ACKs ...
-    assert all(a[0] == "deliver" and a[2].flags == ACK for _, a in cycle)
-    assert not any(a[0] == "tick" for _, a in cycle)
+    assert all(kind(a) == "deliver" and segment_of(a).flags == ACK for _, a in cycle)
+    assert not any(kind(a) == "tick" for _, a in cycle)
     # ... while some segment has reached MSL age in every state of it: time is stopped.
-    assert all(any(x.at_limit for x in channel(s, C2S) + channel(s, S2C)) for s, _ in cycle)
+    assert all(any(x.at_limit for x in s.channel(C2S) + s.channel(S2C)) for s, _ in cycle)
     assert all(catalogue.time_matters(s) for s, _ in cycle)
     # TIME-WAIT faces a stale SYN-RECEIVED.
-    assert {s[CLIENT].state for s, _ in cycle} == {TIME_WAIT} and {s[SERVER].state for s, _ in cycle} == {SYN_RECEIVED}
+    assert {s.client.state for s, _ in cycle} == {TIME_WAIT} and {s.server.state for s, _ in cycle} == {SYN_RECEIVED}
 
 
 def test_time_matters_is_what_the_tick_waits_for():
     m = model()
     idle = m.init_states()[0]
     assert not catalogue.time_matters(idle)
-    opened = only(m, idle, ("OPEN", CLIENT, 100))
+    opened = only(m, idle, user_call("OPEN", CLIENT, 100))
     assert catalogue.time_matters(opened)  # a SYN in flight, a retransmission timer running
 
 
@@ -99,9 +99,9 @@ def test_unacceptable_pure_ack_is_answered_only_without_throttling(throttled):
     server = established(SERVER)
     old_ack = seg(100, 301, ACK)  # seq below RCV.NXT = 101: unacceptable, no data
     s = state(established(CLIENT), server, c2s=[old_ack])
-    t = only(m, s, ("deliver", C2S, old_ack))
-    assert t[SERVER] == server
-    assert channel(t, S2C) == (() if throttled else (seg(301, 101, ACK),))
+    t = only(m, s, deliver(C2S, old_ack))
+    assert t.server == server
+    assert t.channel(S2C) == (() if throttled else (seg(301, 101, ACK),))
 
 
 @pytest.mark.parametrize("flags,dlen", [(ACK, 1), (FIN | ACK, 0), (SYN, 0)])
@@ -109,15 +109,15 @@ def test_throttling_keeps_the_reply_to_segments_with_data_syn_or_fin(flags, dlen
     m = model(switches=("ack_throttling",))
     old = seg(99, 301 if flags & ACK else 0, flags, dlen)  # entirely below RCV.NXT
     s = state(established(CLIENT), established(SERVER), c2s=[old])
-    t = only(m, s, ("deliver", C2S, old))
-    assert channel(t, S2C) == (seg(301, 101, ACK),)
+    t = only(m, s, deliver(C2S, old))
+    assert t.channel(S2C) == (seg(301, 101, ACK),)
 
 
 def test_throttling_never_answers_a_rst():
     m = model()
     rst = seg(50, 0, RST)
     s = state(established(CLIENT), established(SERVER), c2s=[rst])
-    assert channel(only(m, s, ("deliver", C2S, rst)), S2C) == ()
+    assert channel(only(m, s, deliver(C2S, rst)), S2C) == ()
 
 
 def test_ack_throttling_shrinks_the_reference_and_removes_the_re_ack_witness():
@@ -139,7 +139,7 @@ def load_spec(name):
 
 # ------------------------------------------------------------------ user calls (§3.10.4-5)
 def user_calls(m, s, side):
-    return sorted(a[0] for a, _ in m.successors(s) if a[0] in ("OPEN", "LISTEN", "SEND", "CLOSE", "ABORT") and a[1] == side)
+    return sorted(kind(a) for a, _ in m.successors(s) if is_user_call(a) and actor(a) == side)
 
 
 def test_close_after_data_is_todays_behaviour():
@@ -155,36 +155,36 @@ def test_close_after_data_is_todays_behaviour():
 def test_close_any_time_in_listen_deletes_the_tcb():
     m = model(close="any_time")
     s = state(idle_tcb(CLOSED), idle_tcb(LISTEN))
-    t = only(m, s, ("CLOSE", SERVER))
-    assert t[SERVER].state == CLOSED and channel(t, S2C) == ()
+    t = only(m, s, user_call("CLOSE", SERVER))
+    assert t.server.state == CLOSED and t.channel(S2C) == ()
     assert user_calls(m, t, SERVER) == ["LISTEN"]  # and it may LISTEN again
 
 
 def test_close_any_time_in_syn_sent_deletes_the_tcb_without_a_segment():
     m = model(close="any_time")
     syn_sent = idle_tcb(SYN_SENT)._replace(iss=100, snd_una=100, snd_nxt=101, rexmt=2, inc=1)
-    t = only(m, state(syn_sent, idle_tcb(LISTEN)), ("CLOSE", CLIENT))
-    assert t[CLIENT].state == CLOSED and t[CLIENT].rexmt == -1 and channel(t, C2S) == ()
+    t = only(m, state(syn_sent, idle_tcb(LISTEN)), user_call("CLOSE", CLIENT))
+    assert t.client.state == CLOSED and t.client.rexmt == -1 and t.channel(C2S) == ()
 
 
 def test_close_any_time_in_syn_received_sends_fin_and_enters_fin_wait_1():
     m = model(close="any_time")
     syn_rcvd = idle_tcb(SYN_RECEIVED)._replace(iss=300, irs=100, snd_una=300, snd_nxt=301, rcv_nxt=101,
                                                rexmt=2, inc=1, peer=1, passive=True)
-    t = only(m, state(idle_tcb(CLOSED), syn_rcvd), ("CLOSE", SERVER))
-    assert t[SERVER].state == FIN_WAIT_1 and t[SERVER].fin_seq == 301 and t[SERVER].snd_nxt == 302
-    assert channel(t, S2C) == (seg(301, 101, FIN | ACK),)
-    assert t[SERVER].rexmt == 2  # the SYN,ACK's timer keeps running
+    t = only(m, state(idle_tcb(CLOSED), syn_rcvd), user_call("CLOSE", SERVER))
+    assert t.server.state == FIN_WAIT_1 and t.server.fin_seq == 301 and t.server.snd_nxt == 302
+    assert t.channel(S2C) == (seg(301, 101, FIN | ACK),)
+    assert t.server.rexmt == 2  # the SYN,ACK's timer keeps running
 
 
 def test_close_any_time_before_writing_in_established_and_close_wait():
     m = model(close="any_time")
-    t = only(m, state(established(CLIENT), established(SERVER)), ("CLOSE", CLIENT))
-    assert t[CLIENT].state == FIN_WAIT_1 and t[CLIENT].written == 0
-    assert channel(t, C2S) == (seg(101, 301, FIN | ACK),)
+    t = only(m, state(established(CLIENT), established(SERVER)), user_call("CLOSE", CLIENT))
+    assert t.client.state == FIN_WAIT_1 and t.client.written == 0
+    assert t.channel(C2S) == (seg(101, 301, FIN | ACK),)
     close_wait = established(SERVER, state=CLOSE_WAIT, rcv_nxt=102, fin_rcvd=True)
-    t = only(m, state(established(CLIENT), close_wait), ("CLOSE", SERVER))
-    assert t[SERVER].state == LAST_ACK and t[SERVER].written == 0
+    t = only(m, state(established(CLIENT), close_wait), user_call("CLOSE", SERVER))
+    assert t.server.state == LAST_ACK and t.server.written == 0
 
 
 @pytest.mark.parametrize("st", [FIN_WAIT_1, CLOSING, LAST_ACK, TIME_WAIT])
@@ -201,52 +201,52 @@ def test_close_any_time_is_not_offered_where_the_rfc_says_error(st):
 def test_abort_in_every_state_but_closed(st, sends_rst):
     m = model(abort=True)
     tcb = established(SERVER, state=st)
-    t = only(m, state(idle_tcb(CLOSED), tcb), ("ABORT", SERVER))
-    assert t[SERVER].state == CLOSED
-    assert channel(t, S2C) == ((seg(301, 0, RST, cinc=1, sconn=1),) if sends_rst else ())
+    t = only(m, state(idle_tcb(CLOSED), tcb), user_call("ABORT", SERVER))
+    assert t.server.state == CLOSED
+    assert t.channel(S2C) == ((seg(301, 0, RST, cinc=1, sconn=1),) if sends_rst else ())
     assert "ABORT" not in user_calls(m, state(idle_tcb(CLOSED), idle_tcb(CLOSED)), SERVER)
 
 
 # ------------------------------------------------------------------ timing parameters
 def test_syn_rto_times_the_syn_and_rto_the_data():
     m = model(syn_rto=5, rto=2)
-    t = only(m, m.init_states()[0], ("OPEN", CLIENT, 100))
-    assert t[CLIENT].rexmt == 5
+    t = only(m, m.init_states()[0], user_call("OPEN", CLIENT, 100))
+    assert t.client.rexmt == 5
     expired = t._replace(client=t.client._replace(rexmt=0))
-    again = only(m, expired, ("timeout", CLIENT, "retransmission"))
+    again = only(m, expired, timeout(CLIENT, "retransmission"))
     assert again[CLIENT].rexmt == 5 and again[CLIENT].retries == 1
     # Data is timed by rto.
-    data = only(m, state(established(CLIENT), established(SERVER)), ("SEND", CLIENT))
+    data = only(m, state(established(CLIENT), established(SERVER)), user_call("SEND", CLIENT))
     assert data[CLIENT].rexmt == 2
     # The server's SYN,ACK is timed by syn_rto too.
     listen = state(idle_tcb(CLOSED), idle_tcb(LISTEN), c2s=[seg(100, 0, SYN, sconn=0)])
-    t = only(m, listen, ("deliver", C2S, seg(100, 0, SYN, sconn=0)))
-    assert t[SERVER].state == SYN_RECEIVED and t[SERVER].rexmt == 5
+    t = only(m, listen, deliver(C2S, seg(100, 0, SYN, sconn=0)))
+    assert t.server.state == SYN_RECEIVED and t.server.rexmt == 5
 
 
 @pytest.mark.parametrize("stride", [1, 10, 37])
 def test_isn_stride_moves_the_clock_between_incarnations(stride):
     m = model(isn_stride=stride, incarnations=3)
     tcb = idle_tcb(CLOSED)._replace(inc=2)
-    (a, t), = [(a, t) for a, t in m.successors(state(tcb, idle_tcb(LISTEN))) if a[0] == "OPEN"]
-    assert a == ("OPEN", CLIENT, 100 + 2 * stride)
+    (a, t), = [(a, t) for a, t in m.successors(state(tcb, idle_tcb(LISTEN))) if kind(a) == "OPEN"]
+    assert a == user_call("OPEN", CLIENT, 100 + 2 * stride)
 
 
 def test_max_delay_bounds_originals_and_duplicates_live_msl():
     m = model(msl=3, max_delay=1, dup=1)
-    t = only(m, m.init_states()[0], ("OPEN", CLIENT, 100))
-    (syn,) = channel(t, C2S)
+    t = only(m, m.init_states()[0], user_call("OPEN", CLIENT, 100))
+    (syn,) = t.channel(C2S)
     assert syn.limit == 1
-    (dup_state,) = [u for a, u in m.successors(t) if a[0] == "dup"]
-    assert sorted(x.limit for x in channel(dup_state, C2S)) == [1, 3]
-    aged = only(m, dup_state, ("tick",))
-    assert {x.age for x in channel(aged, C2S)} == {1}
+    (dup_state,) = [u for a, u in m.successors(t) if kind(a) == "dup"]
+    assert sorted(x.limit for x in dup_state.channel(C2S)) == [1, 3]
+    aged = only(m, dup_state, TICK)
+    assert {x.age for x in aged.channel(C2S)} == {1}
     # The original is now at its limit: time waits until it is delivered or lost ...
-    assert not [a for a, _ in m.successors(aged) if a == ("tick",)]
-    original = next(x for x in channel(aged, C2S) if x.limit == 1)
-    gone = only(m, aged, ("deliver", C2S, original))
+    assert not [a for a, _ in m.successors(aged) if a == TICK]
+    original = next(x for x in aged.channel(C2S) if x.limit == 1)
+    gone = only(m, aged, deliver(C2S, original))
     # ... while the duplicate may wait two more ticks.
-    assert [x.limit for x in channel(gone, C2S)] == [3] and ("tick",) in [a for a, _ in m.successors(gone)]
+    assert [x.limit for x in gone.channel(C2S)] == [3] and TICK in [a for a, _ in m.successors(gone)]
 
 
 @pytest.mark.parametrize("lifetime,timer_first", [("half_open", False), ("closed", True)])
@@ -255,9 +255,9 @@ def test_lifetime_tie_rule(lifetime, timer_first):
     tw = established(CLIENT, state=TIME_WAIT, tw=0, rcv_nxt=302)
     due = seg(301, 102, FIN | ACK, age=MSL)  # a segment at its limit in the same tick
     s = state(tw, idle_tcb(CLOSED), s2c=[due])
-    fires = ("timeout", CLIENT, "time-wait") in [a for a, _ in m.successors(s)]
+    fires = timeout(CLIENT, "time-wait") in [a for a, _ in m.successors(s)]
     assert fires is timer_first
-    assert ("deliver", S2C, due) in [a for a, _ in m.successors(s)]
+    assert deliver(S2C, due) in [a for a, _ in m.successors(s)]
 
 
 # ------------------------------------------------------------------ variants and switches compose
