@@ -86,8 +86,8 @@ def test_canonical_runs(canonical, found):
                   "server: receive SYN seq=100 → SYN-RECEIVED, send SYN,ACK seq=300 ack=101", "tick",
                   "client: receive SYN,ACK seq=300 ack=101 → ESTABLISHED, send ACK seq=101 ack=301", "tick",
                   "server: receive ACK seq=101 ack=301 → ESTABLISHED"]
-    lost_flights = found["time_wait_lost_ack"]
-    steps = describe(lost_flights.run, lost_flights.trace)
+    lost = found["time_wait_lost_ack"]
+    steps = describe(lost.run, lost.trace)
     assert "network: lose client→server ACK seq=102 ack=303" in steps
     assert "server: retransmission timeout, send FIN,ACK seq=302 ack=102" in steps
     assert "client: receive FIN,ACK seq=302 ack=102, send ACK seq=102 ack=303" in steps
@@ -106,7 +106,7 @@ def test_canonical_runs(canonical, found):
 def test_time_axis_and_straight_arrows(found):
     c = found["time_wait_lost_ack"]
     trace = c.trace
-    src = ladder(trace, "lost_flights ACK", "none", msl=2).source
+    src = ladder(trace, "lost ACK", "none", msl=2).source
     assert "layout=neato" in src and "splines=false" in src and "inputscale=72" in src
     pos = positions(src)
     at = ticks_of(trace)
@@ -129,7 +129,7 @@ def test_time_axis_and_straight_arrows(found):
     lost_flights = [f for f in follow_segments(trace) if f.end == "lose"]
     assert len(lost_flights) == 1 and pos[lost_flights[0].dst][0] == X_MID
     assert re.search(rf'{lost_flights[0].dst} \[label="✕"', src)
-    assert re.search(r'label="ACK\\nseq=102 ack=303\\n\(lost_flights\)"', src)
+    assert re.search(r'label="ACK\\nseq=102 ack=303\\n\(lost\)"', src)
     # the TIME-WAIT brackets: entry to the retransmitted FIN, then the restarted timer to the timeout
     assert "2MSL = 4 ticks\\l" not in src  # the server never enters TIME-WAIT here
     assert "TIME-WAIT\\r2MSL = 4 ticks\\r" in src and "TIME-WAIT (restarted)\\r2MSL = 4 ticks\\r" in src

@@ -48,12 +48,12 @@ def test_ladder_of_lost_ack(no_time_wait):
         for col in ("t", "c", "s") if kind(a) != "tick" else ("t",):
             assert re.search(rf'\b{col}{i + 1} \[[^\]]*pos="[-\d.]+,[-\d.]+!"', src), f"{col}{i + 1} missing"
     assert re.search(r"c0 -> c_end \[arrowhead=none", src) and re.search(r"s0 -> s_end \[arrowhead=none", src)
-    # the lost_flights last ACK ends in a cross in the network column
+    # the lost last ACK ends in a cross in the network column
     lost_flights = [f for f in follow_segments(trace) if f.end == "lose"]
     assert len(lost_flights) == 1 and lost_flights[0].dst.startswith("n")
     assert re.search(rf"{lost_flights[0].dst} \[label=\"✕\"", src)
     assert re.search(rf"{lost_flights[0].src} -> {lost_flights[0].dst} \[arrowhead=none", src)
-    assert 'label="ACK\\nseq=103 ack=303\\n(lost_flights)"' in src
+    assert 'label="ACK\\nseq=103 ack=303\\n(lost)"' in src
     # the handshake's SYN from c1 to s2, labelled on its arrow
     assert "c1 -> s2 [color=black]" in src and 'label="SYN\\nseq=100"' in src
     # the retransmitted FIN is marked, the violating last step (the RST) is red

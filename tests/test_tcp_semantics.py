@@ -117,7 +117,7 @@ def test_throttling_never_answers_a_rst():
     m = model()
     rst = seg(50, 0, RST)
     s = state(established(CLIENT), established(SERVER), c2s=[rst])
-    assert channel(only(m, s, deliver(C2S, rst)), S2C) == ()
+    assert only(m, s, deliver(C2S, rst)).channel(S2C) == ()
 
 
 def test_ack_throttling_shrinks_the_reference_and_removes_the_re_ack_witness():

@@ -2,9 +2,9 @@
 
 Everything the page shows about a state goes through :func:`state_view`
 (named fields: TCB field names, direction names, budgets); everything about an action goes
-through the TCP layer's own helpers (``actor``, ``sent_segments``, ``format_action``,
-``describe``). The rest of the explorer only sees the plain dicts built here, so when the
-state becomes a named record only this module has to follow.
+through the TCP layer's own readers (``kind``, ``actor``, ``direction_of``, ``segment_of``,
+``sent_segments``, ``format_action``, ``describe``). The rest of the explorer only sees the
+plain dicts built here.
 """
 
 from __future__ import annotations
@@ -32,17 +32,17 @@ PROPERTY_SCOPE = {
 }
 
 
-def segment_key(seg: dict) -> str:
-    """A segment's identity in flight, without its age and limit (a tick changes the age, a
-    duplication gives the copy MSL as its limit): the ladder follows a segment from its
+def segment_key(seg) -> str:
+    """A segment's identity in flight, ``seq/ack/flags/dlen/cinc/sconn``: its content without
+    its age and limit (``Segment.content``); the page's ladder follows a segment from its
     sending to its delivery or loss by this key."""
-    return f"{seg['seq']}/{seg['ack']}/{seg['flags']}/{seg['dlen']}/{seg['cinc']}/{seg['sconn']}"
+    return "/".join(map(str, seg.content))
 
 
 def _segment(seg) -> dict:
     d = dict(seg._asdict())
     d["text"] = format_segment(seg)
-    d["key"] = segment_key(d)
+    d["key"] = segment_key(seg)
     return d
 
 

@@ -1,6 +1,7 @@
 """States, segments and actions of the TCP model as plain, named data (flags and states by
-name, actions structured). The one place outside tcp/ that knows the layout of a global state
-and of an action tuple (tcpmodel/tcp/model.py documents both); every format builds on it.
+name, actions structured); every format builds on it. It reads a global state by its fields
+(tcpmodel/tcp/tcb.py GlobalState) and an action through tcpmodel/tcp/actions.py's readers,
+never by position.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from ..engine import HOLDS, Trace, Verdict
 from ..run import SpecRun
 from ..spec import safe_text
 from ..tcp.properties import WITNESSES
-from ..tcp.actions import delivered, direction_of, kind, segment_of
+from ..tcp.actions import delivered_segment, direction_of, kind, segment_of
 from ..tcp.tcb import C2S, CLIENT, ESTABLISHED, FIN, S2C, SERVER, TIME_WAIT
 from .common import SIDE_LABELS
 from .dotrun import inline_svg, render_all
@@ -58,7 +58,7 @@ def _last_ack_lost(s, a, t):
 
 
 def _fin_into_time_wait(s, a, t):
-    seg = delivered(a)
+    seg = delivered_segment(a)
     return seg is not None and direction_of(a) == S2C and bool(seg.flags & FIN) and s.client.state == TIME_WAIT
 
 

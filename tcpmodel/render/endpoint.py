@@ -23,7 +23,7 @@ import graphviz
 
 from ..tcp.tcb import (ACK, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK,
                        LISTEN, RST, STATE_NAMES, SYN, SYN_RECEIVED, SYN_SENT, TIME_WAIT, format_flags)
-from ..tcp.actions import delivered, kind, timer_of
+from ..tcp.actions import delivered_segment, kind, timer_of
 from .common import BLUE, GREY, SIDE_LABELS, USER_CALLS, actor, dot_text, sent_segments
 
 # RFC 9293 Figure 5 ("TCP Connection State Diagram"), as data: (from, event, to, action).
@@ -92,7 +92,7 @@ def event_of(before, action, after) -> str:
         return USER_CALLS[name]
     if name == "timeout":
         return "timeout=2MSL" if timer_of(action) == "time-wait" else "retransmission timeout"
-    seg = delivered(action)
+    seg = delivered_segment(action)
     if seg is None:
         return name
     b, a = before.state, after.state
@@ -160,7 +160,7 @@ def project(graph, side: int) -> Counter:
                 continue
             a = actions[aid]
             sent = tuple(sent_segments(s, a, t))
-            seg = delivered(a)
+            seg = delivered_segment(a)
             # What event_of and action_of read: the TCBs, the action (of a delivery only the
             # segment's content, not its timing) and the control bits and data of what was sent.
             key = (before, after, kind(a), a if seg is None else seg.content, tuple((x.flags, x.dlen) for x in sent))

@@ -5,7 +5,8 @@ Actions are tuples, grouped by cause (RFC 9293 §3.10): user calls ``("OPEN", si
 ``("LISTEN", side)``, ``("SEND", side)``, ``("CLOSE", side)``, ``("ABORT", side)``; segment
 arrival ``("deliver", direction, segment)``; timeouts ``("timeout", side, "retransmission" |
 "time-wait")``; time ``("tick",)``; faults ``("lose", direction, segment)``, ``("dup",
-direction, segment)``. Everything outside the TCP layer reads them through these functions.
+direction, segment)``. Everything outside tcb.py, model.py and this module builds and reads
+them through these functions, never by position (tests/test_names.py checks it).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def segment_of(action):
     return action[2] if action[0] in ("deliver", "lose", "dup") else None
 
 
-def delivered(action):
+def delivered_segment(action):
     """The segment a deliver action hands to its receiver (None for every other action)."""
     return action[2] if action[0] == "deliver" else None
 

@@ -9,10 +9,10 @@ active OPEN). A TCB's ``peer`` is the peer number it synchronized with (0 = not 
 from __future__ import annotations
 
 from ..engine import Always, LeadsTo, NoDeadlock, SometimesStep, Step, WeakFairness
-from .actions import actor, delivered, direction_of, is_user_call, kind, sent_segments, timer_of
+from .actions import actor, delivered_segment, direction_of, is_user_call, kind, sent_segments, timer_of
 from .tcb import (
     ACK, C2S, CLIENT, CLOSED, CLOSING, ESTABLISHED, FIN, LAST_ACK, LISTEN, RST, S2C, SERVER, SYN_RECEIVED,
-    SYN_SENT, SYNCHRONIZED, TIME_WAIT, connection_of,
+    SYN_SENT, SYNCHRONIZED, TIME_WAIT, GlobalState, connection_of,
 )
 
 
@@ -33,16 +33,20 @@ def _no_bogus_open(s, a, t):
     two-way handshake (RFC 9293 §3.5, Figure 8), or with a constant ISN an old SYN that the
     new incarnation cannot tell from its own.
     """
-    for side, was, me, other in ((CLIENT, s.client, t.client, t.server), (SERVER, s.server, t.server, t.client)):
-        if me.state == ESTABLISHED and was.state != ESTABLISHED:
-            if me.peer == other.inc and other.peer in (0, me.inc):
-                continue
-            seg = delivered(a)
-            if seg is not None:
-                if (seg.cinc, seg.sconn) == connection_of(me, side) and 0 not in (seg.cinc, seg.sconn):
-                    continue
-            return False
+    client, server = t.client, t.server
+    if client.state == ESTABLISHED and s.client.state != ESTABLISHED and not _agreed(CLIENT, client, server, a):
+        return False
+    if server.state == ESTABLISHED and s.server.state != ESTABLISHED and not _agreed(SERVER, server, client, a):
+        return False
     return True
+
+
+def _agreed(side, me, other, a):
+    """Endpoint ``side`` (TCB ``me``) just became ESTABLISHED: did a peer incarnation agree to it?"""
+    if me.peer == other.inc and other.peer in (0, me.inc):
+        return True
+    seg = delivered_segment(a)
+    return seg is not None and (seg.cinc, seg.sconn) == connection_of(me, side) and 0 not in (seg.cinc, seg.sconn)
 
 
 def no_bogus_open():
@@ -54,7 +58,7 @@ def no_bogus_open():
 
 
 def _no_stale_delivery(s, a, t):
-    seg = delivered(a)
+    seg = delivered_segment(a)
     if seg is None or not (seg.dlen or seg.flags & FIN):
         return True
     side = actor(a)  # the receiver of the delivery
@@ -123,7 +127,7 @@ def close_delivers_all():
 
 
 def _graceful_end(s, a, t):
-    seg = delivered(a)
+    seg = delivered_segment(a)
     if seg is None or not seg.flags & RST:
         return True
     side = actor(a)  # the receiver of the reset
@@ -152,8 +156,9 @@ def quiescent_agreement():
 
 
 # ------------------------------------------------------------------ liveness
-def _idle(state):
-    return state.no_connection
+# Whether a connection exists is the state's own fact; its getter is called directly, as the
+# checker evaluates it on every state.
+_idle = GlobalState.no_connection.fget
 
 
 def _busy(state):
@@ -176,9 +181,7 @@ def _is_tick(a):
     return kind(a) == "tick"
 
 
-def time_matters(state):
-    """Something depends on time: a segment is in flight or a timer runs (or has expired)."""
-    return state.time_matters
+time_matters = GlobalState.time_matters.fget  # (state) -> bool, the state's own fact
 
 
 EVENTUAL_CLOSE_FAIRNESS = (
@@ -221,29 +224,32 @@ def no_deadlock():
 
 
 # ------------------------------------------------------------------ witnesses
-def _entered(s, t, side, before_states, after_state):
-    return s.tcb(side).state in before_states and t.tcb(side).state == after_state
+def _entered(before, after, before_states, after_state):
+    """One endpoint's TCB went from one of ``before_states`` to ``after_state``."""
+    return before.state in before_states and after.state == after_state
 
 
 def _three_way_handshake(s, a, t):
     # The server's SYN-RECEIVED -> ESTABLISHED on the ACK of its SYN, the client already there.
-    return _entered(s, t, SERVER, (SYN_RECEIVED,), ESTABLISHED) and t.client.state == ESTABLISHED
+    return _entered(s.server, t.server, (SYN_RECEIVED,), ESTABLISHED) and t.client.state == ESTABLISHED
 
 
 def _four_step_close(s, a, t):
-    return _entered(s, t, SERVER, (LAST_ACK,), CLOSED) and t.client.state == TIME_WAIT
+    return _entered(s.server, t.server, (LAST_ACK,), CLOSED) and t.client.state == TIME_WAIT
 
 
 def _simultaneous_open(s, a, t):
-    return any(_entered(s, t, side, (SYN_SENT,), SYN_RECEIVED) for side in (CLIENT, SERVER))
+    return (_entered(s.client, t.client, (SYN_SENT,), SYN_RECEIVED)
+            or _entered(s.server, t.server, (SYN_SENT,), SYN_RECEIVED))
 
 
 def _simultaneous_close(s, a, t):
-    return any(t.tcb(side).state == CLOSING and s.tcb(side).state != CLOSING for side in (CLIENT, SERVER))
+    return ((t.client.state == CLOSING and s.client.state != CLOSING)
+            or (t.server.state == CLOSING and s.server.state != CLOSING))
 
 
 def _ack_answers_ack(s, a, t):
-    seg = delivered(a)
+    seg = delivered_segment(a)
     if seg is None:
         return False
     if seg.flags != ACK or seg.dlen:
