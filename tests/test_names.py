@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from tcpmodel.tcp.tcb import TCB, Segment
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Variables that hold a TCP global state, a segment, a TCB or an action in this codebase.
@@ -34,8 +36,10 @@ STATE_LIKE = frozenset({
     "seg", "segment", "lost", "copy", "packet",
     "action", "a", "act", "move",
 })
-# Index names that stand for a side or a direction (CLIENT = C2S = 0, SERVER = S2C = 1).
-SIDE_INDICES = frozenset({"side", "who", "direction", "d", "CLIENT", "SERVER", "C2S", "S2C", "receiver", "sender", "peer"})
+# Index names that stand for a side or a direction (CLIENT = C2S = 0, SERVER = S2C = 1), and
+# tcb.py's field positions (SND_NXT, ...), which only the model's in-place TCB edits use.
+SIDE_INDICES = frozenset({"side", "who", "direction", "d", "CLIENT", "SERVER", "C2S", "S2C", "receiver", "sender", "peer"}
+                         | {field.upper() for field in TCB._fields} | {field.upper() for field in Segment._fields})
 # An action's kind and its length (tcp/actions.py): ("tick",), ("CLOSE", side), ("OPEN", side, iss),
 # ("deliver", direction, segment), ("timeout", side, timer), ...
 ACTION_LENGTH = {"tick": 1, "LISTEN": 2, "SEND": 2, "CLOSE": 2, "ABORT": 2,
@@ -145,7 +149,7 @@ def test_the_rule_catches_a_reintroduced_position():
 def test_the_rule_reads_each_form():
     flagged = [
         "x = state[2 + side]", "x = t[side]", "x = seg[:6]", "x = seg[6]", "x = lost[4:]", "x = action[1]",
-        "x = a[-1]", "x = t2[CLIENT]", "x = trace.actions[i][0]", "client, server, c2s, s2c, loss, dup = state", "x = ('deliver', 0, seg)", "x = ('tick',)",
+        "x = a[-1]", "x = t2[CLIENT]", "x = tcb[SND_NXT]", "x = seg[AGE]", "x = trace.actions[i][0]", "client, server, c2s, s2c, loss, dup = state", "x = ('deliver', 0, seg)", "x = ('tick',)",
         "x = ('OPEN', CLIENT, 100)",
     ]
     for code in flagged:
