@@ -420,8 +420,11 @@ def cmd_check(args) -> int:
     written = None
     if not args.no_write and runs and not interrupted:
         from .render import write_outputs
+        from .render.outputs import write_linked_pages
 
-        written = write_outputs(args.out, runs)
+        linked_notes = write_linked_pages(args.out, runs)  # docs/, explain/: out/index.html links to them
+        written = write_outputs(args.out, runs)  # the index last
+        written.notes[:0] = linked_notes
     exported = write_formats(args, runs)
     if args.json:
         from .formats import check_document
