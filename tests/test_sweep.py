@@ -206,7 +206,7 @@ def test_write_sweep_files_are_deterministic(tmp_path, time_wait_sweep):
     b = write_sweep(tmp_path / "b", r)
     assert a.folder == tmp_path / "a" / "sweep" / "short_time_wait"
     names = sorted(p.name for p in a.folder.iterdir())
-    assert names == ["frontiers.csv", "index.html", "sweep.csv", "sweep.md", "sweep.png", "sweep.svg"]
+    assert names == ["frontiers.csv", "index.html", "ladders", "sweep.csv", "sweep.md", "sweep.png", "sweep.svg"]
     for name in names:
         assert (a.folder / name).read_bytes() == (b.folder / name).read_bytes(), name
     rows = list(csv.DictReader(io.StringIO((a.folder / "sweep.csv").read_text())))
