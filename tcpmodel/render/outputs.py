@@ -445,8 +445,9 @@ def _toc(root, runs, folders, lessons, docs, sweeps, pages) -> str:
     cols = []
     if lessons:
         items = "".join(
-            f"<li>{_esc(topic)}: " + " · ".join(_link(pages_[lang][0], LANG_NAMES.get(lang, lang)) for lang in pages_)
-            + "</li>" for topic, pages_ in lessons)
+            f"<li>{_esc(pages_.get('en', next(iter(pages_.values())))[1])}: "
+            + " · ".join(_link(pages_[lang][0], LANG_NAMES.get(lang, lang)) for lang in pages_) + "</li>"
+            for _, pages_ in lessons)
         cols.append(f"<div class='card'><h3><a href='#lessons'>Lessons</a></h3><ul>{items}</ul></div>")
     if docs:
         items = "".join(f"<li>{_link(stem + ('.svg' if (root / (stem + '.svg')).is_file() else '.png'), label)}</li>"
@@ -466,7 +467,7 @@ def _toc(root, runs, folders, lessons, docs, sweeps, pages) -> str:
     cols.append(f"<div class='card specs'><h3><a href='#specs'>Specs</a></h3>{''.join(groups)}</div>")
     if sweeps or pages:
         items = "".join(f"<li>{_link(h, t)}</li>" for h, t in pages)
-        items += "".join(f"<li>{_link(h + '/index.html', n)}</li>" for h, n, _ in sweeps)
+        items += "".join(f"<li>{_link(h + '/index.html', t)}</li>" for h, _, t in sweeps)
         cols.append(f"<div class='card'><h3><a href='#sweeps'>Sweeps</a></h3><ul>{items}</ul></div>")
     return "<nav id='toc'><h2>Contents</h2><div class='cards'>" + "".join(cols) + "</div></nav>"
 
@@ -543,7 +544,7 @@ h1{margin-bottom:.2em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margi
 a{color:#1a5fb4} .summary{font-size:110%}
 #toc .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:1em}
 #toc .card{border:1px solid #ddd;border-radius:6px;padding:.4em 1em;background:#fafafa}
-#toc .card.specs{grid-column:span 2} #toc .card.specs ul{columns:2} #toc h3{margin:.4em 0} #toc h4{margin:.6em 0 .2em}
+#toc .card.specs{grid-column:span 2} #toc .card.specs ul{display:grid;grid-template-columns:1fr 1fr;column-gap:1.5em} #toc h3{margin:.4em 0} #toc h4{margin:.6em 0 .2em}
 #toc ul{margin:.2em 0;padding-left:1.2em} #toc li{margin:.1em 0}
 td,th{padding:3px 8px;text-align:left;vertical-align:top} table{border-collapse:collapse}
 table.props,table.lessons{margin:.6em 0} table.props td,table.props th,table.lessons td,table.lessons th{border-bottom:1px solid #e4e4e4}
@@ -553,7 +554,7 @@ table.props,table.lessons{margin:.6em 0} table.props td,table.props th,table.les
 .badge.holds{color:#1b6b34} .badge.nowitness{background:#fef5d4;color:#7d6608;border:1px solid #c9a400}
 .badge.unknown{background:#eee;color:#555;border:1px solid #999}
 .mark{font-weight:bold} .mark.ok{color:#1e8449} .mark.bad{color:#c0392b} .mark.incomplete{color:#b7950b}
-section.spec{margin:1.2em 0 2em} .stats{color:#555}
+section.spec{margin:1.2em 0 2em;border-top:1px solid #ccc;padding-top:.3em} h2.group{margin-top:2.2em;color:#333} .stats{color:#555}
 .legend{font-size:92%;color:#444}
 .steps{font-size:90%;margin:1em 0} .steps tr:nth-child(even){background:#f6f6f6} .steps tr.cycle{color:#2e86c1}
 .steps tr.bad{background:#fdd;font-weight:bold} .diagrams{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start}
@@ -678,5 +679,10 @@ def write_linked_pages(out_dir, runs, topics: Sequence[str] = (), langs: Sequenc
     notes = list(write_canonical_docs(root / "docs", doc_runs).notes)
     for topic in topics or tuple(TOPICS):
         for lang in langs:
-            notes += write_lesson(root, explain(topic, lang)).notes
+            try:
+                lesson = explain(topic, lang)
+            except TcpModelError as exc:  # one lesson that cannot be built does not sink the reports
+                notes.append(f"explain: lesson {topic} ({lang}) not written: {safe_text(exc, 300)}")
+                continue
+            notes += write_lesson(root, lesson).notes
     return list(dict.fromkeys(notes))
