@@ -254,3 +254,24 @@ def test_index_renders_in_chromium(main_job, tmp_path):
     # the contents' cards and the witness badges' green are drawn, not only black text
     greenish = sum(n for n, (r, g, b) in colours if g > r + 40 and g > b + 20)
     assert greenish > 50, "no green (as expected marks, witness badges) on the first screen"
+
+
+# ------------------------------------------------------------------ the step itself
+@needs_dot
+def test_linked_pages_step_writes_a_selection_and_notes_a_lesson_it_cannot_build(tmp_path, monkeypatch):
+    import tcpmodel.explain
+    from tcpmodel.errors import TcpModelError
+    from tcpmodel.render.outputs import write_linked_pages
+
+    real_explain = tcpmodel.explain.explain
+
+    def explain(topic, lang="en"):
+        if lang == "zh":
+            raise TcpModelError(f"topic {topic}: the variant does not violate it; nothing to explain")
+        return real_explain(topic, lang)
+
+    monkeypatch.setattr(tcpmodel.explain, "explain", explain)
+    notes = write_linked_pages(tmp_path / "out", [], topics=("close",))
+    assert notes == ["explain: lesson close (zh) not written: topic close: the variant does not violate it; nothing to explain"]
+    assert sorted(p.name for p in (tmp_path / "out" / "explain").glob("*.html")) == ["close.en.html"]
+    assert (tmp_path / "out" / "docs" / "four_step_close.ladder.svg").is_file()
