@@ -422,8 +422,10 @@ def cmd_check(args) -> int:
         from .render import write_outputs
         from .render.outputs import write_linked_pages
 
-        linked_notes = write_linked_pages(args.out, runs)  # docs/, explain/: out/index.html links to them
-        written = write_outputs(args.out, runs)  # the index last
+        # Steps that write pages out/index.html links to (docs/, explain/, sweep/) go first:
+        # write_outputs writes the index last, linking whatever of them it finds.
+        linked_notes = write_linked_pages(args.out, runs)
+        written = write_outputs(args.out, runs)
         written.notes[:0] = linked_notes
     exported = write_formats(args, runs)
     if args.json:
