@@ -478,7 +478,7 @@ def _spec_section(run, folder: str, staging: Path, svgs, notes) -> List[str]:
     cls, text = _spec_summary(run)
     rows = [f"<section class='spec' id='{folder}'>",
             f"<h3>{_esc(spec.name, DESCRIPTION_LIMIT)} <small>variant {_esc(spec.config.label)}</small> "
-            f"<span class='mark {cls}'>{text}</span></h3>",
+            f"<span class='mark {cls}'>{text}</span> <a class='top' href='#toc'>↑ contents</a></h3>",
             f"<p>{_esc(spec.description, DESCRIPTION_LIMIT)}</p>",
             f"<p class='stats'>{s.states:,} states, {s.transitions:,} transitions, depth {s.depth}"
             f"{'' if s.complete else ' — INCOMPLETE (' + _esc(s.stop_reason) + ')'}</p>",
@@ -554,7 +554,7 @@ table.props,table.lessons{margin:.6em 0} table.props td,table.props th,table.les
 .badge.holds{color:#1b6b34} .badge.nowitness{background:#fef5d4;color:#7d6608;border:1px solid #c9a400}
 .badge.unknown{background:#eee;color:#555;border:1px solid #999}
 .mark{font-weight:bold} .mark.ok{color:#1e8449} .mark.bad{color:#c0392b} .mark.incomplete{color:#b7950b}
-section.spec{margin:1.2em 0 2em;border-top:1px solid #ccc;padding-top:.3em} h2.group{margin-top:2.2em;color:#333} .stats{color:#555}
+section.spec{margin:1.2em 0 2em;border-top:1px solid #ccc;padding-top:.3em} h2.group{margin-top:2.2em;color:#333} a.top{font-size:75%;font-weight:normal;margin-left:1em} .stats{color:#555}
 .legend{font-size:92%;color:#444}
 .steps{font-size:90%;margin:1em 0} .steps tr:nth-child(even){background:#f6f6f6} .steps tr.cycle{color:#2e86c1}
 .steps tr.bad{background:#fdd;font-weight:bold} .diagrams{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start}
