@@ -1,5 +1,12 @@
 """Writing a check's results under out/: per spec a folder, plus out/index.html.
 
+The index is the way in for a reader: a table of contents (the lessons in each language, the
+documentation diagrams, the specs grouped by what they show, the sweeps), then per spec its
+verdicts against the expected ones, witnesses marked as found (the good outcome) and never
+drawn like violations, and links to every ladder as SVG and PNG. It links to out/docs/,
+out/explain/ and out/sweep/ as it finds them on disk when it is written, so it links only to
+pages that exist; the main job writes docs/ and explain/ first (:func:`write_linked_pages`).
+
 Writes go to a staging folder inside out/ first (``.staging-<pid>-*``) and replace the old
 ones only when complete, each folder in one atomic exchange, index.html last by one rename:
 a reader of out/ sees every report folder either old or new, never missing, and a failed or
@@ -616,7 +623,8 @@ def _index_html(runs, folders, svgs, folder_notes, root: Path, staging: Path) ->
 
 def write_outputs(out_dir, runs) -> Written:
     """Per spec a folder (verdicts, traces as text/JSON, diagrams as DOT/SVG/PNG) and
-    out/index.html, written to a staging folder and moved into place when complete.
+    out/index.html, written to a staging folder and moved into place when complete. The index
+    links to the docs/, explain/ and sweep/ pages found under ``out_dir`` now: write them first.
     Raises OutputError when the disk refuses (full, read-only): out/ keeps its old reports."""
     root = check_out_dir(out_dir)
     folders = folder_names([run.spec.name for run in runs])
