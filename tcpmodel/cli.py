@@ -420,8 +420,13 @@ def cmd_check(args) -> int:
     written = None
     if not args.no_write and runs and not interrupted:
         from .render import write_outputs
+        from .render.outputs import write_linked_pages
 
+        # Steps that write pages out/index.html links to (docs/, explain/, sweep/) go first:
+        # write_outputs writes the index last, linking whatever of them it finds.
+        linked_notes = write_linked_pages(args.out, runs)
         written = write_outputs(args.out, runs)
+        written.notes[:0] = linked_notes
     exported = write_formats(args, runs)
     if args.json:
         from .formats import check_document

@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .engine import UNKNOWN, VIOLATED
@@ -148,6 +148,9 @@ class Point:
     seconds: float
     complete: bool
     stop_reason: str = ""
+    # property -> the point's counterexample (a Trace, a lasso for liveness) for each violated
+    # property that has one: the sweep's page links each violated cell to its ladder.
+    traces: Dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def value(self, axis: str):
         return dict(self.coords)[axis]
@@ -330,6 +333,8 @@ def sweep(spec: Spec, axes: Sequence[Axis], properties: Optional[Sequence[str]] 
             seconds=time.perf_counter() - started,
             complete=stats.complete,
             stop_reason=stats.stop_reason,
+            traces={name: result.verdicts[name].trace for name in props
+                    if result.verdicts[name].status == VIOLATED and result.verdicts[name].trace is not None},
         )
         points.append(point)
         if on_point is not None:

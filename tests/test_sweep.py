@@ -206,9 +206,9 @@ def test_write_sweep_files_are_deterministic(tmp_path, time_wait_sweep):
     b = write_sweep(tmp_path / "b", r)
     assert a.folder == tmp_path / "a" / "sweep" / "short_time_wait"
     names = sorted(p.name for p in a.folder.iterdir())
-    assert names == ["frontiers.csv", "index.html", "sweep.csv", "sweep.md", "sweep.png", "sweep.svg"]
-    for name in names:
-        assert (a.folder / name).read_bytes() == (b.folder / name).read_bytes(), name
+    assert names == ["frontiers.csv", "index.html", "ladders", "sweep.csv", "sweep.md", "sweep.png", "sweep.svg"]
+    for path in sorted(p for p in a.folder.rglob("*") if p.is_file()):  # the ladders too
+        assert path.read_bytes() == (b.folder / path.relative_to(a.folder)).read_bytes(), path.name
     rows = list(csv.DictReader(io.StringIO((a.folder / "sweep.csv").read_text())))
     assert len(rows) == 8
     assert rows[4] == {"dup": "1", "time_wait": "1", "variant": "rfc1337+ack_throttling", "no_stale_delivery": V,

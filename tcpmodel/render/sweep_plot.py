@@ -6,6 +6,8 @@ Under ``out/sweep/<spec name>/``:
 - ``frontiers.csv``  one row per (property, axis, other axes fixed): the frontier value;
 - ``sweep.md``       both tables in Markdown, and the plot;
 - ``index.html``     the same as a page, verdict cells coloured;
+- ``ladders/<property>.<axis>-<value>....ladder.{dot,svg,png}``  for each violated cell, the
+  ladder of that point's counterexample; the page's violated cells link to them;
 - ``sweep.svg``, ``sweep.png``  the plot: per property a row of cells (green holds, red
   violated, grey unknown) against the values of one axis, the frontier cell outlined, and on
   a TIME-WAIT axis a dashed line where TIME-WAIT reaches 2*MSL. One panel per combination of
@@ -27,6 +29,8 @@ from pathlib import Path
 from typing import List, Optional
 
 from ..sweep import SweepResult
+from .dotrun import render_all
+from .ladder import ladder
 from .outputs import clean_leftovers, make_staging, slug, swap_in
 
 COLOURS = {"holds": "#2e9d49", "violated": "#d7302c", "unknown": "#9a9a9a"}
@@ -182,14 +186,46 @@ def _markdown(result: SweepResult, plot: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _html(result: SweepResult, plot: bool) -> str:
+def ladder_stem(prop: str, coords) -> str:
+    """The file stem, under the sweep's folder, of the ladder of ``prop``'s counterexample at
+    the point ``coords``: ``ladders/<prop>.<axis>-<value>...ladder`` (names and values are
+    identifiers and integers, safe in a file name and a URL)."""
+    return "ladders/" + ".".join([prop] + [slug(f"{name}-{value}") for name, value in coords]) + ".ladder"
+
+
+def ladder_jobs(result: SweepResult, folder: Path):
+    """(DOT source, stem under ``folder``, (coords, property)) for each violated cell with a trace."""
+    jobs = []
+    for p in result.points:
+        for prop in result.properties:
+            trace = p.traces.get(prop)
+            if trace is None:
+                continue
+            what = "lasso" if trace.is_lasso else "counterexample"
+            title = f"{result.spec_name}: {prop} violated at {_coords_text(p.coords)} ({what}, {len(trace)} steps)"
+            jobs.append((ladder(trace, title, "violation", msl=p.config.msl).source,
+                         folder / ladder_stem(prop, p.coords), (p.coords, prop)))
+    return jobs
+
+
+def _html(result: SweepResult, plot: bool, ladders=None) -> str:
+    """The sweep's page; ``ladders`` maps (coords, property) of a violated cell to the file
+    (relative to the page) its cell links to."""
     e = html.escape
+    ladders = ladders or {}
     axes = [a.name for a in result.axes]
     head = axes + ["variant"] + list(result.properties) + ["states"]
     rows = ["<table class='points'><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>"]
+
+    def cell(p, n):
+        status = p.verdicts[n]
+        href = ladders.get((p.coords, n))
+        shown = f"<a href='{e(href)}' title='the counterexample at this point'>{status}</a>" if href else status
+        return f"<td class='{status}'>{shown}</td>"
+
     for p in result.points:
         cells = [f"<td>{e(str(v))}</td>" for _, v in p.coords] + [f"<td>{e(p.config.label)}</td>"]
-        cells += [f"<td class='{p.verdicts[n]}'>{p.verdicts[n]}</td>" for n in result.properties]
+        cells += [cell(p, n) for n in result.properties]
         cells.append(f"<td class='num'>{p.states:,}" + ("" if p.complete else f" ({e(p.stop_reason)})") + "</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     rows.append("</table>")
@@ -203,12 +239,13 @@ def _html(result: SweepResult, plot: bool) -> str:
     style = ("body{font-family:sans-serif;margin:2em} td,th{padding:2px 8px;border:1px solid #ccc} "
              "table{border-collapse:collapse;margin:1em 0} .num{text-align:right} "
              f".holds{{background:{COLOURS['holds']};color:#fff}} .violated{{background:{COLOURS['violated']};color:#fff}} "
-             f".unknown{{background:{COLOURS['unknown']};color:#fff}}")
+             f".unknown{{background:{COLOURS['unknown']};color:#fff}} td.violated a{{color:#fff;font-weight:bold}}")
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>sweep of {e(result.spec_name)}</title>
 <style>{style}</style>
 </head><body><h1>Sweep of {e(result.spec_name)}</h1>
 <p>Spec configuration: {e(_base_text(result))}.</p>
-<p>Swept: {swept}. Limit per point: {e(_limits_text(result))} (a point stopped by it is <i>unknown</i>).</p>
+<p>Swept: {swept}. Limit per point: {e(_limits_text(result))} (a point stopped by it is <i>unknown</i>).
+{"Each <i>violated</i> cell links to the ladder of that point's shortest counterexample." if ladders else ""}</p>
 {img}
 {''.join(rows)}
 <h2>Frontiers</h2>
@@ -355,7 +392,17 @@ def write_sweep(out_dir, result: SweepResult, plot: Optional[bool] = None) -> Sw
         (staging / "sweep.csv").write_text(_csv_points(result), encoding="utf-8", newline="")
         (staging / "frontiers.csv").write_text(_csv_frontiers(result), encoding="utf-8", newline="")
         (staging / "sweep.md").write_text(_markdown(result, plot), encoding="utf-8")
-        (staging / "index.html").write_text(_html(result, plot), encoding="utf-8")
+        jobs = ladder_jobs(result, staging)
+        if jobs:
+            (staging / "ladders").mkdir()
+            _, render_notes = render_all([(source, stem) for source, stem, _ in jobs])
+            notes.extend(render_notes)
+            names.append("ladders")
+        # a cell links to its ladder's SVG when Graphviz drew it, else to its DOT source
+        ladders = {key: next(f"{stem.relative_to(staging).as_posix()}.{ext}" for ext in ("svg", "dot")
+                             if stem.with_name(f"{stem.name}.{ext}").is_file() or ext == "dot")
+                   for _, stem, key in jobs}
+        (staging / "index.html").write_text(_html(result, plot, ladders), encoding="utf-8")
         if plot:
             write_plot(result, staging / "sweep.svg", staging / "sweep.png")
             names += ["sweep.svg", "sweep.png"]
