@@ -417,11 +417,13 @@ def cmd_check(args) -> int:
             break
     interrupted = interrupted_at is not None
     code = exit_code(runs, len(replay_failures), interrupted)
-    written = None
+    written, sweep_notes = None, []
     if not args.no_write and runs and not interrupted:
+        from .frontier import check_sweeps
         from .render import write_outputs
 
         written = write_outputs(args.out, runs)
+        sweep_notes = check_sweeps(args.out, specs)  # the specs' [sweep]s and the TIME-WAIT frontier page
     exported = write_formats(args, runs)
     if args.json:
         from .formats import check_document
@@ -449,6 +451,8 @@ def cmd_check(args) -> int:
                 print(line)
             print(f"reports written under {safe_text(str(written.root), None)}/ "
                   f"(open {safe_text(str(written.index), None)})")
+        for line in sweep_notes:
+            print(line)
         for line in exported:
             print(line)
     return code

@@ -24,6 +24,7 @@ stopped later on a limit.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -255,3 +256,24 @@ def time_wait_frontier(sweeps: Sequence[DeclaredSweep]) -> TimeWaitFrontier:
 
 def _with_duplicate(line: FrontierLine, age: Optional[DuplicateAge]) -> FrontierLine:
     return replace(line, duplicate=age)
+
+
+def check_sweeps(out_dir, specs: Sequence[Spec]) -> List[str]:
+    """``tcpmodel check``'s last step: run every declared sweep of ``specs``, write each under
+    ``out_dir/sweep/<spec>/`` and the TIME-WAIT frontier pages; returns lines for the CLI."""
+    from .render.frontier import PAGE_NAME, write_declared
+
+    sweeps = run_declared_sweeps(specs)
+    if not sweeps:
+        return []
+    frontier = time_wait_frontier(sweeps)
+    notes = write_declared(out_dir, sweeps, frontier)
+    points = sum(len(d.result.points) for d in sweeps)
+    undecided = sum(1 for d in sweeps for p in d.result.points if UNKNOWN in p.verdicts.values())
+    seconds = sum(d.result.seconds for d in sweeps)
+    notes.append(f"declared sweeps of {', '.join(d.spec.name for d in sweeps)}: {points} point(s) in {seconds:.1f} s"
+                 + (f", {undecided} undecided (stopped by a limit)" if undecided else "")
+                 + f", written under {Path(out_dir) / 'sweep'}/")
+    if frontier.lines:
+        notes.append(f"TIME-WAIT frontier: {Path(out_dir) / 'sweep' / PAGE_NAME.format(lang='en')} (and .zh.html)")
+    return notes

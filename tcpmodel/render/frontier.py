@@ -113,7 +113,7 @@ def _lost_ack_sentences(f: TimeWaitFrontier, lang: str) -> List[str]:
     else:
         s = (f"最后的 ACK 丢失时，对端在重传定时器到期后重发 FIN；这个 FIN 最晚在最后的 ACK 发出后 "
              f"ACK 时延＋RTO＋FIN 时延＝{a}＋{r}＋{fin}＝{worst} 个时间单位到达 TIME-WAIT"
-             f"（{'＝' if rel == '=' else ('＜' if rel == '<' else '＞')} 2MSL＝{two}；MSL 为 {x0.msl}，"
+             f"（{'＝' if rel == '=' else ('＜' if rel == '<' else '＞')}2MSL＝{two}；MSL 为 {x0.msl}，"
              f"最大时延为 {x0.max_delay}）。")
         found = []
         if half:
@@ -213,7 +213,8 @@ def _old_duplicate_sentences(f: TimeWaitFrontier, lang: str) -> List[str]:
     dup = [x for x in lines if x.duplicate is not None]
     # The mechanism sentence only when the runs say so: the frontier is MSL under half_open and
     # MSL + 1 under closed.
-    mechanism = all(x.frontier == x.msl + (0 if x.lifetime == "half_open" else 1) for x in lines)
+    mechanism = all(x.frontier == x.msl + (0 if x.lifetime == "half_open" else 1) for x in lines) and all(
+        x.duplicate.age == x.duplicate.time_wait for x in dup)  # it aged only while TIME-WAIT lasted
     if dup:
         pieces = []
         for x in dup:
