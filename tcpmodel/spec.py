@@ -478,16 +478,8 @@ def check_sweep(path, table, config: TcpConfig) -> SweepPlan:
             raise SpecError(path, where, f"must be a non-empty list of {kind}, got {safe_value(values)}")
         if len(values) > MAX_SWEEP_VALUES:
             raise SpecError(path, where, f"may have at most {MAX_SWEEP_VALUES} values, got {len(values)}")
-        for v in values:
-            if not _type_ok(rule.kind, v):
-                raise SpecError(path, where, f"every value must be {'a string' if rule.kind == _STR else 'an integer'}, "
-                                             f"got {safe_value(v)}")
-            if rule.kind == _STR and v not in rule.allowed:
-                raise SpecError(path, where, f"unknown value {safe_value(v)}; allowed: {', '.join(rule.allowed)}")
-            if rule.kind == _INT:
-                wrong = _out_of_bounds(rule.low, rule.high, v)
-                if wrong:
-                    raise SpecError(path, where, f"every value {wrong}")
+        for v in values:  # each value as the parameter itself would be checked
+            _check_table(path, "sweep", {key: v}, {key: rule})
         if len(set(values)) != len(values):
             raise SpecError(path, where, f"repeats a value: {safe_value(values)}")
         if key == "time_wait" and not config.rules.time_wait_state:
