@@ -277,3 +277,12 @@ def check_sweeps(out_dir, specs: Sequence[Spec]) -> List[str]:
     if frontier.lines:
         notes.append(f"TIME-WAIT frontier: {Path(out_dir) / 'sweep' / PAGE_NAME.format(lang='en')} (and .zh.html)")
     return notes
+
+
+def catalogue_frontier() -> TimeWaitFrontier:
+    """The frontier from the built-in specs' declared sweeps: what the time-wait lesson page
+    shows (``render.frontier.frontier_section_html(catalogue_frontier(), lang)``)."""
+    from .library import catalogue_dir
+    from .spec import load_all
+
+    return time_wait_frontier(run_declared_sweeps([s for s in load_all([catalogue_dir()]) if s.sweep is not None]))
