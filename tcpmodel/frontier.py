@@ -57,9 +57,8 @@ def run_declared(spec: Spec, *, on_point: Optional[Callable] = None, progress: O
     plan = spec.sweep
     if plan is None:
         raise ValueError(f"{spec.name} declares no [sweep]")
-    return sweep(spec, declared_axes(spec), plan.properties or None,
-                 max_seconds=plan.max_seconds, max_states=plan.max_states if plan.max_states is not None else spec.max_states,
-                 on_point=on_point, progress=progress)
+    return sweep(spec, declared_axes(spec), plan.properties or None,  # None: the spec's [limits], else sweep's
+                 max_seconds=plan.max_seconds, max_states=plan.max_states, on_point=on_point, progress=progress)
 
 
 @dataclass(frozen=True)
