@@ -71,8 +71,74 @@ def _check_lang(lang: str) -> dict:
 
 
 # ------------------------------------------------------------------ the sentences
-def _join(values, lang) -> str:
-    return ("、" if lang == "zh" else ", ").join(str(v) for v in values)
+# The sentence frames of each language; the logic that picks and fills them is written once.
+_S = {
+    "en": {
+        "glue": " ", "and": " and ", "semi": "; ", "list": ", ", "end": ".",
+        "rel": {"=": "=", "<": "<", ">": ">"},
+        "lost": "Lost last ACK: the peer retransmits its FIN when its retransmission timer expires, so the FIN "
+                "reaches TIME-WAIT at the latest ACK delay + RTO + FIN delay = {a} + {r} + {fin} = {worst} ticks after "
+                "the last ACK was sent ({rel} 2*MSL = {two}; MSL {msl}, max delay {md}).",
+        "found": "The sweep finds the smallest TIME-WAIT that keeps the close graceful at {parts}.",
+        "part": "{value} under {lifetime}",
+        "tie": "Under half_open the FIN that arrives exactly {worst} ticks late still finds TIME-WAIT; under closed "
+               "the TIME-WAIT timer may expire in that same tick, so one more tick is needed: {c}{not_two}",
+        "not_two": ", not exactly 2*MSL = {two}.",
+        "tie_moves": "The tie rule moves the frontier from {h} to {c}.",
+        "rto": "Over RTO {rtos} the frontier is {parts}",
+        "rto_part": "{values} under {lifetime}",
+        "rto_follows": ": it moves with the RTO as ACK delay + RTO + FIN delay = {md} + RTO + {md}{extra}.",
+        "rto_extra": " (plus one tick under closed)",
+        "rto_bound": "So 2*MSL = {two} suffices under half_open when RTO ≤ 2*MSL − 2 × max delay = {bound}: "
+                     "when the retransmission timeout is short against MSL.",
+        "old": "Old duplicates (RTO {rto}{why}): the smallest TIME-WAIT at which no old segment is accepted by the "
+               "next connection instance is {parts}",
+        "old_why": ", above the round trip of originals 2 × max delay = {rt}, so that no retransmission is spurious "
+                   "under either tie rule",
+        "old_equal": ", which is 2*MSL = {two}.",
+        "old_not": ", not 2*MSL = {two}",
+        "old_holds": "; 2*MSL holds under every tie rule swept.",
+        "dup": "at TIME-WAIT {tw} under {lifetime} the duplicate is {age} {ticks} old when the new connection accepts "
+               "it, and it may live {limit} = MSL",
+        "dups": "In the counterexamples, {pieces}.",
+        "mechanism": "The whole first connection may run within one tick, so a copy of its data is at least TIME-WAIT "
+                     "ticks old when the next connection instance can first receive it: TIME-WAIT = MSL is enough "
+                     "under half_open, MSL + 1 under closed (a segment may still arrive at age MSL). The other MSL of "
+                     "2*MSL is for the peer's segments sent after the last ACK, such as the retransmitted FIN of the "
+                     "first reason.",
+    },
+    "zh": {
+        "glue": "", "and": "，", "semi": "；", "list": "、", "end": "。",
+        "rel": {"=": "＝", "<": "＜", ">": "＞"},
+        "lost": "最后的 ACK 丢失时，对端在重传定时器到期后重发 FIN；这个 FIN 最晚在最后的 ACK 发出后 "
+                "ACK 时延＋RTO＋FIN 时延＝{a}＋{r}＋{fin}＝{worst} 个时间单位到达 TIME-WAIT"
+                "（{rel}2MSL＝{two}；MSL 为 {msl}，最大时延为 {md}）。",
+        "found": "扫描得到的、能使连接正常关闭的最小 TIME-WAIT {parts}。",
+        "part": "在{lifetime}下为 {value}",
+        "tie": "在半开区间规则下，恰好晚到 {worst} 个时间单位的 FIN 仍能遇到 TIME-WAIT；在闭区间规则下，"
+               "TIME-WAIT 定时器可能在同一个时间单位内先到期，所以还要多等一个时间单位，临界值为 {c}{not_two}",
+        "not_two": "，并不恰好等于 2MSL＝{two}。",
+        "tie_moves": "区间规则把临界值从 {h} 移到了 {c}。",
+        "rto": "RTO 取 {rtos} 时，临界值{parts}",
+        "rto_part": "在{lifetime}下依次为 {values}",
+        "rto_follows": "，随 RTO 按 ACK 时延＋RTO＋FIN 时延＝{md}＋RTO＋{md} 变化{extra}。",
+        "rto_extra": "（闭区间规则下再加一个时间单位）",
+        "rto_bound": "所以在半开区间规则下，只有当 RTO ≤ 2MSL − 2 × 最大时延＝{bound} 时，2MSL＝{two} 才够用，"
+                     "也就是说，重传超时必须比 MSL 短。",
+        "old": "旧的重复报文段（RTO 为 {rto}{why}）：使旧报文段不被下一个连接实例接受的最小 TIME-WAIT {parts}",
+        "old_why": "，大于原始报文段的往返时间 2 × 最大时延＝{rt}，因此在两种区间规则下都不会有多余的重传",
+        "old_equal": "，恰好是 2MSL＝{two}。",
+        "old_not": "，并不是 2MSL＝{two}",
+        "old_holds": "；在所扫描的每种区间规则下，TIME-WAIT＝2MSL 时性质都成立。",
+        "dup": "{lifetime}下 TIME-WAIT 为 {tw} 时，新连接接受该重复报文段时它已存在 {age} 个时间单位，"
+               "而它最多可存在 {limit}＝MSL 个时间单位",
+        "dups": "在反例中，{pieces}。",
+        "mechanism": "第一个连接可以在一个时间单位内全部完成，所以它的数据的副本在下一个连接实例最早能收到它时，"
+                     "至少已存在 TIME-WAIT 个时间单位：半开区间规则下 TIME-WAIT＝MSL 就够了，闭区间规则下需要 MSL＋1"
+                     "（报文段在存在满 MSL 时仍可能到达）。2MSL 中的另一个 MSL 是留给对端在最后的 ACK 之后发出的报文段的，"
+                     "例如第一个原因中重传的 FIN。",
+    },
+}
 
 
 def _frontier_word(line: FrontierLine, w) -> str:
@@ -80,180 +146,86 @@ def _frontier_word(line: FrontierLine, w) -> str:
 
 
 def _lost_ack_sentences(f: TimeWaitFrontier, lang: str) -> List[str]:
-    w = _W[lang]
+    w, t = _W[lang], _S[lang]
     lines = f.lines_of("lost_ack")
     if not lines:
         return []
     base_rto = min(f.rtos("lost_ack"))
-    half = [x for x in lines if x.lifetime == "half_open" and x.rto == base_rto]
-    closed = [x for x in lines if x.lifetime == "closed" and x.rto == base_rto]
-    x0 = (half or closed)[0]
-    a, r, fin, worst, two = x0.ack_delay, x0.rto, x0.fin_delay, x0.worst_case, x0.two_msl
+    at_base = {x.lifetime: x for x in lines if x.rto == base_rto}
+    x0 = next(iter(at_base.values()))
+    worst, two = x0.worst_case, x0.two_msl
     rel = "=" if worst == two else ("<" if worst < two else ">")
-    out = []
-    if lang == "en":
-        s = (f"Lost last ACK: the peer retransmits its FIN when its retransmission timer expires, so the FIN "
-             f"reaches TIME-WAIT at the latest ACK delay + RTO + FIN delay = {a} + {r} + {fin} = {worst} ticks after "
-             f"the last ACK was sent ({'=' if rel == '=' else rel} 2*MSL = {two}; MSL {x0.msl}, max delay {x0.max_delay}).")
-        found = []
-        if half:
-            found.append(f"{_frontier_word(half[0], w)} under half_open")
-        if closed:
-            found.append(f"{_frontier_word(closed[0], w)} under closed")
-        s += f" The sweep finds the smallest TIME-WAIT that keeps the close graceful at {' and '.join(found)}."
-        out.append(s)
-        if half and closed and half[0].outcome == closed[0].outcome == FOUND:
-            h, c = half[0].frontier, closed[0].frontier
-            if h == worst and c == worst + 1:
-                out.append(f"Under half_open the FIN that arrives exactly {worst} ticks late still finds TIME-WAIT; "
-                           f"under closed the TIME-WAIT timer may expire in that same tick, so one more tick is "
-                           f"needed: {c}" + (f", not exactly 2*MSL = {two}." if c != two else "."))
-            elif h != c:
-                out.append(f"The tie rule moves the frontier from {h} to {c}.")
-    else:
-        s = (f"最后的 ACK 丢失时，对端在重传定时器到期后重发 FIN；这个 FIN 最晚在最后的 ACK 发出后 "
-             f"ACK 时延＋RTO＋FIN 时延＝{a}＋{r}＋{fin}＝{worst} 个时间单位到达 TIME-WAIT"
-             f"（{'＝' if rel == '=' else ('＜' if rel == '<' else '＞')}2MSL＝{two}；MSL 为 {x0.msl}，"
-             f"最大时延为 {x0.max_delay}）。")
-        found = []
-        if half:
-            found.append(f"在{w['lifetime']['half_open']}下为 {_frontier_word(half[0], w)}")
-        if closed:
-            found.append(f"在{w['lifetime']['closed']}下为 {_frontier_word(closed[0], w)}")
-        s += f"扫描得到的、能使连接正常关闭的最小 TIME-WAIT {'，'.join(found)}。"
-        out.append(s)
-        if half and closed and half[0].outcome == closed[0].outcome == FOUND:
-            h, c = half[0].frontier, closed[0].frontier
-            if h == worst and c == worst + 1:
-                out.append(f"在半开区间规则下，恰好晚到 {worst} 个时间单位的 FIN 仍能遇到 TIME-WAIT；在闭区间规则下，"
-                           f"TIME-WAIT 定时器可能在同一个时间单位内先到期，所以还要多等一个时间单位，临界值为 {c}"
-                           + (f"，并不恰好等于 2MSL＝{two}。" if c != two else "。"))
-            elif h != c:
-                out.append(f"区间规则把临界值从 {h} 移到了 {c}。")
-    rtos = f.rtos("lost_ack")
-    if len(rtos) > 1:
+    out = [t["lost"].format(a=x0.ack_delay, r=x0.rto, fin=x0.fin_delay, worst=worst, rel=t["rel"][rel], two=two,
+                            msl=x0.msl, md=x0.max_delay)]
+    parts = [t["part"].format(value=_frontier_word(x, w), lifetime=w["lifetime"][name]) for name, x in at_base.items()]
+    out.append(t["found"].format(parts=t["and"].join(parts)))
+    half, closed = at_base.get("half_open"), at_base.get("closed")
+    if half and closed and half.outcome == closed.outcome == FOUND:
+        h, c = half.frontier, closed.frontier
+        if h == worst and c == worst + 1:
+            out.append(t["tie"].format(worst=worst, c=c, not_two=t["not_two"].format(two=two) if c != two else t["end"]))
+        elif h != c:
+            out.append(t["tie_moves"].format(h=h, c=c))
+    if len(f.rtos("lost_ack")) > 1:
         out.append(_rto_sentence(f, lang))
     return out
 
 
 def _rto_sentence(f: TimeWaitFrontier, lang: str) -> str:
-    w = _W[lang]
-    parts = []
-    follows = True
-    bound = None
+    w, t = _W[lang], _S[lang]
+    parts, follows = [], True
     for lifetime in f.lifetimes("lost_ack"):
         lines = sorted((x for x in f.lines_of("lost_ack") if x.lifetime == lifetime), key=lambda x: x.rto)
-        extra = 0 if lifetime == "half_open" else 1
+        extra = 0 if lifetime == "half_open" else 1  # closed gives the tie to the timer
         follows &= all(x.outcome == FOUND and x.frontier == x.worst_case + extra for x in lines)
-        values = _join((_frontier_word(x, w) for x in lines), lang)
-        rtos = _join((x.rto for x in lines), lang)
-        if lang == "en":
-            parts.append(f"{values} under {lifetime}")
-        else:
-            parts.append(f"在{w['lifetime'][lifetime]}下依次为 {values}")
-        if lifetime == "half_open":
-            x = lines[0]
-            bound = x.two_msl - 2 * x.max_delay
+        parts.append(t["rto_part"].format(values=t["list"].join(_frontier_word(x, w) for x in lines),
+                                          lifetime=w["lifetime"][lifetime]))
     x = f.lines_of("lost_ack")[0]
-    if lang == "en":
-        s = f"Over RTO {rtos} the frontier is {'; '.join(parts)}"
-        s += (f": it moves with the RTO as ACK delay + RTO + FIN delay = {x.max_delay} + RTO + {x.max_delay}"
-              f"{' (plus one tick under closed)' if 'closed' in f.lifetimes('lost_ack') else ''}." if follows else ".")
-        if follows and bound is not None:
-            s += (f" So 2*MSL = {x.two_msl} suffices under half_open when RTO ≤ 2*MSL − 2 × max delay = {bound}:"
-                  f" when the retransmission timeout is short against MSL.")
-    else:
-        s = f"RTO 取 {rtos} 时，临界值{'；'.join(parts)}"
-        s += (f"，随 RTO 按 ACK 时延＋RTO＋FIN 时延＝{x.max_delay}＋RTO＋{x.max_delay} 变化"
-              f"{'（闭区间规则下再加一个时间单位）' if 'closed' in f.lifetimes('lost_ack') else ''}。" if follows else "。")
-        if follows and bound is not None:
-            s += (f"所以在半开区间规则下，只有当 RTO ≤ 2MSL − 2 × 最大时延＝{bound} 时，2MSL＝{x.two_msl} 才够用，"
-                  f"也就是说，重传超时必须比 MSL 短。")
+    s = t["rto"].format(rtos=t["list"].join(map(str, f.rtos("lost_ack"))), parts=t["semi"].join(parts))
+    if not follows:
+        return s + t["end"]
+    s += t["rto_follows"].format(md=x.max_delay, extra=t["rto_extra"] if "closed" in f.lifetimes("lost_ack") else "")
+    if "half_open" in f.lifetimes("lost_ack"):
+        s += t["glue"] + t["rto_bound"].format(two=x.two_msl, bound=x.two_msl - 2 * x.max_delay)
     return s
 
 
 def _old_duplicate_sentences(f: TimeWaitFrontier, lang: str) -> List[str]:
-    w = _W[lang]
+    w, t = _W[lang], _S[lang]
     lines = f.lines_of("old_duplicates")
     if not lines:
         return []
-    by = {x.lifetime: x for x in lines}
     x0 = lines[0]
-    out = []
-    found = []
-    for lifetime, x in by.items():
-        found.append(f"{_frontier_word(x, w)} under {lifetime}" if lang == "en"
-                     else f"在{w['lifetime'][lifetime]}下为 {_frontier_word(x, w)}")
-    equal = [x for x in lines if x.equals_two_msl]
     round_trip = 2 * x0.max_delay
-    if x0.rto > round_trip:
-        rto_why = (f", above the round trip of originals 2 × max delay = {round_trip}, so that no retransmission is "
-                   f"spurious under either tie rule" if lang == "en" else
-                   f"，大于原始报文段的往返时间 2 × 最大时延＝{round_trip}，因此在两种区间规则下都不会有多余的重传")
+    why = t["old_why"].format(rt=round_trip) if x0.rto > round_trip else ""
+    parts = [t["part"].format(value=_frontier_word(x, w), lifetime=w["lifetime"][x.lifetime]) for x in lines]
+    s = t["old"].format(rto=x0.rto, why=why, parts=t["and"].join(parts))
+    if all(x.equals_two_msl for x in lines):
+        s += t["old_equal"].format(two=x0.two_msl)
     else:
-        rto_why = ""
-    holds_at_two = all(dict(x.statuses).get(x.two_msl) == "holds" for x in lines)
-    if lang == "en":
-        s = (f"Old duplicates (RTO {x0.rto}{rto_why}): the smallest TIME-WAIT at which no old segment is accepted by the "
-             f"next connection instance is {' and '.join(found)}")
-        if len(equal) == len(lines):
-            s += f", which is 2*MSL = {x0.two_msl}."
-        else:
-            s += f", not 2*MSL = {x0.two_msl}"
-            s += ("; 2*MSL holds under every tie rule swept." if holds_at_two else ".")
-        out.append(s)
-    else:
-        s = f"旧的重复报文段（RTO 为 {x0.rto}{rto_why}）：使旧报文段不被下一个连接实例接受的最小 TIME-WAIT {'，'.join(found)}"
-        if len(equal) == len(lines):
-            s += f"，恰好是 2MSL＝{x0.two_msl}。"
-        else:
-            s += f"，并不是 2MSL＝{x0.two_msl}"
-            s += ("；在所扫描的每种区间规则下，TIME-WAIT＝2MSL 时性质都成立。" if holds_at_two else "。")
-        out.append(s)
+        holds_at_two = all(dict(x.statuses).get(x.two_msl) == "holds" for x in lines)
+        s += t["old_not"].format(two=x0.two_msl) + (t["old_holds"] if holds_at_two else t["end"])
+    out = [s]
     dup = [x for x in lines if x.duplicate is not None]
-    # The mechanism sentence only when the runs say so: the frontier is MSL under half_open and
-    # MSL + 1 under closed.
-    mechanism = all(x.frontier == x.msl + (0 if x.lifetime == "half_open" else 1) for x in lines) and all(
-        x.duplicate.age == x.duplicate.time_wait for x in dup)  # it aged only while TIME-WAIT lasted
     if dup:
-        pieces = []
-        for x in dup:
-            d = x.duplicate
-            if lang == "en":
-                pieces.append(f"at TIME-WAIT {d.time_wait} under {x.lifetime} the duplicate is {d.age} tick"
-                              f"{'s' if d.age != 1 else ''} old when the new connection accepts it, and it may live "
-                              f"{d.limit} = MSL")
-            else:
-                pieces.append(f"{w['lifetime'][x.lifetime]}下 TIME-WAIT 为 {d.time_wait} 时，新连接接受该重复报文段时它已存在 "
-                              f"{d.age} 个时间单位，而它最多可存在 {d.limit}＝MSL 个时间单位")
-        if lang == "en":
-            out.append("In the counterexamples, " + "; ".join(pieces) + ".")
-        else:
-            out.append("在反例中，" + "；".join(pieces) + "。")
-    if mechanism:
-        if lang == "en":
-            out.append("The whole first connection may run within "
-                       "one tick, so a copy of its data is at least TIME-WAIT ticks old when the next connection "
-                       "instance can first receive it: TIME-WAIT = MSL is enough under half_open, MSL + 1 under "
-                       "closed (a segment may still arrive at age MSL). The other MSL of 2*MSL is for the peer's "
-                       "segments sent after the last ACK, such as the retransmitted FIN of the first reason.")
-        else:
-            out.append("第一个连接可以在一个时间单位内全部完成，所以它的数据的副本"
-                       "在下一个连接实例最早能收到它时，至少已存在 TIME-WAIT 个时间单位：半开区间规则下 TIME-WAIT＝MSL 就够了，"
-                       "闭区间规则下需要 MSL＋1（报文段在存在满 MSL 时仍可能到达）。2MSL 中的另一个 MSL 是留给对端在最后的 ACK "
-                       "之后发出的报文段的，例如第一个原因中重传的 FIN。")
+        pieces = [t["dup"].format(tw=x.duplicate.time_wait, lifetime=w["lifetime"][x.lifetime], age=x.duplicate.age,
+                                  ticks="tick" if x.duplicate.age == 1 else "ticks", limit=x.duplicate.limit)
+                  for x in dup]
+        out.append(t["dups"].format(pieces=t["semi"].join(pieces)))
+    # The mechanism only when the runs show it: the frontier is MSL under half_open and MSL + 1
+    # under closed, and each counterexample's duplicate aged only while TIME-WAIT lasted.
+    if all(x.frontier == x.msl + (0 if x.lifetime == "half_open" else 1) for x in lines) and all(
+            x.duplicate.age == x.duplicate.time_wait for x in dup):
+        out.append(t["mechanism"])
     return out
 
 
 def explanation(frontier: TimeWaitFrontier, lang: str) -> List[str]:
     """The paragraphs of the section, every number from ``frontier``."""
     _check_lang(lang)
-    paras = []
-    glue = "" if lang == "zh" else " "  # Chinese sentences end in 。 and need no space
-    for sentences in (_lost_ack_sentences(frontier, lang), _old_duplicate_sentences(frontier, lang)):
-        if sentences:
-            paras.append(glue.join(sentences))
-    return paras
+    glue = _S[lang]["glue"]  # Chinese sentences end in 。 and need no space
+    paras = [_lost_ack_sentences(frontier, lang), _old_duplicate_sentences(frontier, lang)]
+    return [glue.join(p) for p in paras if p]
 
 
 # ------------------------------------------------------------------ the tables
