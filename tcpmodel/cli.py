@@ -209,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print the lesson as one JSON document (docs/formats.md)")
     w = sub.add_parser("sweep", help="sweep parameters of one spec: verdicts per point, frontiers, plot",
                        description="Check one spec at every point of a grid of parameter values (inclusive "
-                                   "ranges A..B; axes not given stay at the spec's value) and find, per "
+                                   "ranges A..B; axes not given stay at the spec's value; no axis at all: the spec's [sweep]) and find, per "
                                    "property, the smallest fault budget or retries, or the largest TIME-WAIT, "
                                    "that breaks it. Tables and a plot go to DIR/sweep/<spec>/. Exit 0, 2 on "
                                    "a bad spec or usage, 3 when interrupted.")
@@ -503,6 +503,10 @@ def cmd_sweep(args) -> int:
              ("retries", args.retries), ("rto", args.rto), ("channel", args.channel),
              ("lifetime", args.lifetime))
     axes = [Axis.parse(name, text) for name, text in given if text is not None]
+    if not axes and spec.sweep is not None:  # no axis given: the sweep the spec declares ([sweep])
+        from .frontier import apply_declared
+
+        axes = apply_declared(spec, args)
     if not args.no_write:
         from .render.outputs import check_out_dir
 

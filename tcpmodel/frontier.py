@@ -61,6 +61,16 @@ def run_declared(spec: Spec, *, on_point: Optional[Callable] = None, progress: O
                  max_seconds=plan.max_seconds, max_states=plan.max_states, on_point=on_point, progress=progress)
 
 
+def apply_declared(spec: Spec, args) -> List[Axis]:
+    """``tcpmodel sweep SPEC`` with no axis: the declared axes, and the declared properties and
+    per-point limits where the command line gives none (``args`` as the sweep command parses)."""
+    plan = spec.sweep
+    args.properties = args.properties or list(plan.properties) or None
+    args.max_states = args.max_states or plan.max_states
+    args.max_seconds = args.max_seconds or plan.max_seconds
+    return declared_axes(spec)
+
+
 @dataclass(frozen=True)
 class DeclaredSweep:
     """One spec's declared sweep, run."""

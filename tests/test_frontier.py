@@ -227,3 +227,11 @@ def test_check_writes_the_declared_sweep_and_the_frontier_page(tmp_path):
     zh = (folder / "time-wait-frontier.zh.html").read_text(encoding="utf-8")
     assert "data-reason='lost_ack'" in en and "data-reason='old_duplicates'" not in en  # only the spec given
     assert "<html lang=\"zh\">" in zh and "临界值" in zh
+
+
+def test_sweep_with_no_axis_runs_the_declared_sweep():
+    proc = subprocess.run([sys.executable, "-m", "tcpmodel", "sweep", str(LOST_ACK), "--no-write"],
+                          cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "42 point(s)" in proc.stdout
+    assert "graceful_end  along time_wait with rto=3, lifetime=closed: largest TIME-WAIT that breaks it: 5" in proc.stdout
