@@ -209,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print the lesson as one JSON document (docs/formats.md)")
     w = sub.add_parser("sweep", help="sweep parameters of one spec: verdicts per point, frontiers, plot",
                        description="Check one spec at every point of a grid of parameter values (inclusive "
-                                   "ranges A..B; axes not given stay at the spec's value) and find, per "
+                                   "ranges A..B; axes not given stay at the spec's value; no axis at all: the spec's [sweep]) and find, per "
                                    "property, the smallest fault budget or retries, or the largest TIME-WAIT, "
                                    "that breaks it. Tables and a plot go to DIR/sweep/<spec>/. Exit 0, 2 on "
                                    "a bad spec or usage, 3 when interrupted.")
@@ -417,14 +417,16 @@ def cmd_check(args) -> int:
             break
     interrupted = interrupted_at is not None
     code = exit_code(runs, len(replay_failures), interrupted)
-    written = None
+    written, sweep_notes = None, []
     if not args.no_write and runs and not interrupted:
+        from .frontier import check_sweeps
         from .render import write_outputs
         from .render.outputs import write_linked_pages
 
         # Steps that write pages out/index.html links to (docs/, explain/, sweep/) go first:
         # write_outputs writes the index last, linking whatever of them it finds.
         linked_notes = write_linked_pages(args.out, runs)
+        sweep_notes = check_sweeps(args.out, specs)  # the specs' [sweep]s and the TIME-WAIT frontier page
         written = write_outputs(args.out, runs)
         written.notes[:0] = linked_notes
     exported = write_formats(args, runs)
@@ -454,6 +456,8 @@ def cmd_check(args) -> int:
                 print(line)
             print(f"reports written under {safe_text(str(written.root), None)}/ "
                   f"(open {safe_text(str(written.index), None)})")
+        for line in sweep_notes:
+            print(line)
         for line in exported:
             print(line)
     return code
@@ -504,6 +508,10 @@ def cmd_sweep(args) -> int:
              ("retries", args.retries), ("rto", args.rto), ("channel", args.channel),
              ("lifetime", args.lifetime))
     axes = [Axis.parse(name, text) for name, text in given if text is not None]
+    if not axes and spec.sweep is not None:  # no axis given: the sweep the spec declares ([sweep])
+        from .frontier import apply_declared
+
+        axes = apply_declared(spec, args)
     if not args.no_write:
         from .render.outputs import check_out_dir
 

@@ -18,6 +18,8 @@ Layout (every table optional except ``expect``)::
     [explain]                      # property = "why this verdict" (for findings about TCP)
     [limits]                       # max_states, max_seconds
     [counts]                       # states, transitions, depth: the exact counts expected
+    [sweep]                        # the sweeps this spec is the base of (see SWEEP_AXES): each
+                                   # axis = [values], properties = [...], max_states, max_seconds
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from .errors import SpecError, TcpModelError
 from .tcp import CATALOGUE, VARIANTS, TcpConfig
 from .tcp.config import BOUNDS, CHANNELS, CLOSE_POLICIES, ISN_POLICIES, LIFETIMES, SWITCHES
 
-TOP_KEYS = ("variant", "switches", "description", "parameters", "faults", "expect", "explain", "limits", "counts")
+TOP_KEYS = ("variant", "switches", "description", "parameters", "faults", "expect", "explain", "limits", "counts",
+            "sweep")
 EXPECTED = ("holds", "violated")
 
 # ---------------------------------------------------------------------------- echoing input
@@ -206,6 +209,7 @@ class Spec:
     max_states: Optional[int] = None
     max_seconds: Optional[int] = None
     counts: Dict[str, int] = field(default_factory=dict)  # expected exact counts, see COUNTS
+    sweep: Optional["SweepPlan"] = None                   # the [sweep] table, see SWEEP_AXES
 
     @property
     def properties(self) -> List[str]:
@@ -404,6 +408,7 @@ def from_dict(data: dict, path=Path("<dict>")) -> Spec:
         max_states=limits.get("max_states"),
         max_seconds=limits.get("max_seconds"),
         counts=check_counts(path, data.get("counts", {})),
+        sweep=check_sweep(path, data["sweep"], config) if "sweep" in data else None,
     )
 
 
@@ -416,6 +421,84 @@ COUNTS = {"states": Key(_INT, 1, INT_MAX), "transitions": Key(_INT, 0, INT_MAX),
 def check_counts(path, table) -> Dict[str, int]:
     """The ``[counts]`` table checked: a subset of states, transitions, depth."""
     return _check_table(path, "counts", table, COUNTS)
+
+
+# --- The sweeps a spec is the base of ([sweep]) ----------------------------------------------
+# ``[sweep]``: the grid that ``tcpmodel check`` sweeps around this spec (tcpmodel.frontier runs
+# it through tcpmodel.sweep), written as data like every other table:
+#
+#     [sweep]
+#     time_wait = [1, 2, 3, 4, 5]          # an axis: the values, in sweep order
+#     lifetime = ["half_open", "closed"]
+#     properties = ["graceful_end"]        # default: the spec's [expect]
+#     max_states = 100000                  # per point; a point stopped by a limit is undecided
+#
+# The axes are those of ``tcpmodel sweep`` (its --loss, --dup, ... options), each value checked
+# against the bounds of the parameter it sets (one table: PARAMETERS / FAULTS).
+SWEEP_AXES = {
+    "loss": FAULTS["loss"], "dup": FAULTS["dup"], "time_wait": PARAMETERS["time_wait"],
+    "retries": PARAMETERS["max_retries"], "rto": PARAMETERS["rto"],
+    "channel": PARAMETERS["channel"], "lifetime": PARAMETERS["lifetime"],
+}
+SWEEP_KEYS = tuple(SWEEP_AXES) + ("properties",) + tuple(LIMITS)
+MAX_SWEEP_VALUES = 16  # values per axis: a sweep is a handful of points, each a whole run
+MAX_SWEEP_POINTS = 256  # points of the whole grid (the product of the axes' lengths)
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A spec's ``[sweep]`` table, checked: the axes (name, values) in the order written, the
+    properties (empty: the spec's [expect]) and the limits of each point."""
+
+    axes: Tuple[Tuple[str, Tuple], ...]
+    properties: Tuple[str, ...] = ()
+    max_states: Optional[int] = None
+    max_seconds: Optional[int] = None
+
+    def values(self, axis: str) -> Tuple:
+        """The values of ``axis`` (() when it is not swept)."""
+        return dict(self.axes).get(axis, ())
+
+
+def check_sweep(path, table, config: TcpConfig) -> SweepPlan:
+    """The ``[sweep]`` table checked against SWEEP_AXES, the catalogue and LIMITS."""
+    if not isinstance(table, dict):
+        raise SpecError(path, "sweep", f"must be a table, got {type(table).__name__}")
+    axes = []
+    for key, values in table.items():
+        where = f"sweep.{safe_text(key)}"
+        if key not in SWEEP_KEYS:
+            raise SpecError(path, where, f"unknown key; allowed: axes {', '.join(SWEEP_AXES)}, "
+                                         f"and properties, {', '.join(LIMITS)}")
+        if key not in SWEEP_AXES:
+            continue
+        rule = SWEEP_AXES[key]
+        kind = "strings" if rule.kind == _STR else "integers"
+        if not isinstance(values, list) or not values:
+            raise SpecError(path, where, f"must be a non-empty list of {kind}, got {safe_value(values)}")
+        if len(values) > MAX_SWEEP_VALUES:
+            raise SpecError(path, where, f"may have at most {MAX_SWEEP_VALUES} values, got {len(values)}")
+        for v in values:  # each value as the parameter itself would be checked
+            _check_table(path, "sweep", {key: v}, {key: rule})
+        if len(set(values)) != len(values):
+            raise SpecError(path, where, f"repeats a value: {safe_value(values)}")
+        if key == "time_wait" and not config.rules.time_wait_state:
+            raise SpecError(path, where, "means nothing with no_time_wait (there is no TIME-WAIT)")
+        axes.append((key, tuple(values)))
+    if not axes:
+        raise SpecError(path, "sweep", f"names no axis; give at least one of: {', '.join(SWEEP_AXES)}")
+    points = math.prod(len(v) for _, v in axes)
+    if points > MAX_SWEEP_POINTS:
+        raise SpecError(path, "sweep", f"spans {points} points; a declared sweep may have at most {MAX_SWEEP_POINTS}")
+    properties = table.get("properties", [])
+    if not isinstance(properties, list) or not all(isinstance(p, str) for p in properties):
+        raise SpecError(path, "sweep.properties", f"must be a list of property names, got {safe_value(properties)}")
+    for name in properties:
+        if name not in CATALOGUE:
+            raise SpecError(path, "sweep.properties", f"unknown property {safe_value(name)}; allowed: {', '.join(CATALOGUE)}")
+    limits = _check_table(path, "sweep", {k: v for k, v in table.items() if k in LIMITS}, LIMITS)
+    return SweepPlan(axes=tuple(axes), properties=tuple(dict.fromkeys(properties)),
+                     max_states=limits.get("max_states"), max_seconds=limits.get("max_seconds"))
 
 
 def loads(text: str, name: str = "<string>") -> Spec:
