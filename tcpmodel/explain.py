@@ -114,14 +114,15 @@ _TEXT = {
                     "segment(s). TIME-WAIT: {vtw} in the variant, {rtw} in the real protocol.",
         "variant": "The broken variant ({variant}) violates {prop}: {desc}. The checker's shortest counterexample "
                    "has {n} steps.",
-        "fault_lose": "Step {i}: the network loses {seg}.",
-        "fault_dup": "Step {i}: the network duplicates {seg}.",
-        "decisive": "Decisive step {i}: {v}. In the same situation the real protocol does: {r}.",
-        "decisive_blocked": "Decisive step {i}: {v}. In the same situation the real protocol cannot do this; "
-                            "it does instead: {r}.",
-        "decisive_dead": "Decisive step {i}: {v}. After it the variant can do nothing more (client {c}, server {s}); "
-                         "the real protocol still acts: {r}.",
-        "violation": "Step {i} breaks {prop}: {v}.",
+        "fault_lose": "Step {i}: the network loses the {dir} segment {seg}.",
+        "fault_dup": "Step {i}: the network duplicates the {dir} segment {seg}.",
+        "dirs": ("client→server", "server→client"),
+        "decisive": "The decisive step is step {i}, “{v}”. In the same situation the real protocol does “{r}”.",
+        "decisive_blocked": "The decisive step is step {i}, “{v}”. In the same situation the real protocol cannot "
+                            "do this; it does “{r}” instead.",
+        "decisive_dead": "The decisive step is step {i}, “{v}”. After it the variant can do nothing more "
+                         "(client {c}, server {s}); the real protocol still acts: “{r}”.",
+        "violation": "Step {i} breaks {prop}: “{v}”.",
         "real": "The real protocol ({real}) under the same events: {prop} {status} in all {states:,} reachable "
                 "states. It replays the variant's steps 1 to {replayed}, then goes on by itself without faults "
                 "until nothing is connected or in flight ({m} steps in all).",
@@ -130,16 +131,16 @@ _TEXT = {
                         "{next}, and goes on by itself without faults until nothing is connected or in flight "
                         "({m} steps in all).",
         "clean": "Nothing else happens in the real run: no RST ends a connection, no data is lost, and it settles.",
-        "remark_assassination": "Remark: at step {i} a RST ends the {side}'s TIME-WAIT early (TIME-WAIT "
-                                "assassination, RFC 1337): {step}.",
-        "remark_property": "Remark: at step {i} the real run breaks {prop} ({desc}): {step}.",
+        "remark_assassination": "Remark: at step {i}, “{step}”, a RST ends the {side}'s TIME-WAIT early "
+                                "(TIME-WAIT assassination, RFC 1337).",
+        "remark_property": "Remark: at step {i}, “{step}”, the real run breaks {prop} ({desc}).",
         "remark_lost": "Remark: the {side}'s application wrote {written} octet(s), the peer received {delivered}.",
         "remark_unsettled": "Remark: the real run does not settle within {m} steps.",
         "old_gone": "In the real run the last segment of the first connection leaves the network at step {gone}; "
                     "the client's TIME-WAIT ends at step {tw}, after it: only then may the 4-tuple be reused.",
         "conclusion_ok": "Conclusion: the variant breaks {prop} at step {n}; the real protocol, under the same events, keeps it.",
         "conclusion_both": "Conclusion: the variant breaks {prop}; the real protocol {status} it too under these settings.",
-        "labels": ("broken variant", "real protocol"),
+        "labels": ("variant", "real protocol (RFC 9293)"),
         "held": "holds", "violated": "is violated", "unknown": "is unknown",
     },
     "zh": {
@@ -177,35 +178,36 @@ _TEXT = {
         },
         "fifo": "保序网络（报文段按发送顺序到达）",
         "bag": "可乱序网络（报文段可以互相超越）",
-        "tw_none": "没有", "tw_ticks": "{n} 个时间单位",
+        "tw_none": "没有这一状态", "tw_ticks": "持续 {n} 个时间单位",
         "settings": "两次运行的设置完全相同：{network}；MSL = {msl} 个时间单位；报文段发出后最多 {delay} "
                     "个时间单位到达；重传超时 RTO = {rto} 个时间单位；网络最多丢失 {loss} 个、重复投递 {dup} "
-                    "个报文段。TIME-WAIT 的长度：变体为{vtw}，真实协议为 {rtw}。",
+                    "个报文段。TIME-WAIT：变体{vtw}，真实协议{rtw}。",
         "variant": "有缺陷的变体（{variant}）违反了性质 {prop}：{desc}。检查器找到的最短反例共 {n} 步。",
-        "fault_lose": "第 {i} 步：网络丢失了报文段 {seg}。",
-        "fault_dup": "第 {i} 步：网络重复投递了报文段 {seg}。",
-        "decisive": "关键的一步是第 {i} 步：{v}。在同样的情况下，真实协议的做法是：{r}。",
-        "decisive_blocked": "关键的一步是第 {i} 步：{v}。在同样的情况下，真实协议不会这样做，而是：{r}。",
-        "decisive_dead": "关键的一步是第 {i} 步：{v}。此后变体再也无法动作（客户端 {c}，服务器 {s}）；"
-                         "真实协议却还能继续：{r}。",
-        "violation": "第 {i} 步违反了 {prop}：{v}。",
-        "real": "在同样的事件下运行真实协议（{real}）：性质 {prop} 在全部 {states:,} 个可达状态上{status}。"
+        "fault_lose": "第 {i} 步：网络丢失了{dir}报文段 {seg}。",
+        "fault_dup": "第 {i} 步：网络把{dir}报文段 {seg} 重复投递了一次。",
+        "dirs": ("客户端发往服务器的", "服务器发往客户端的"),
+        "decisive": "关键的一步是第 {i} 步「{v}」。在同样的情况下，真实协议的做法是「{r}」。",
+        "decisive_blocked": "关键的一步是第 {i} 步「{v}」。在同样的情况下，真实协议不会这样做，而是「{r}」。",
+        "decisive_dead": "关键的一步是第 {i} 步「{v}」。此后变体再也无法动作（客户端 {c}，服务器 {s}），"
+                         "真实协议却还能继续：「{r}」。",
+        "violation": "第 {i} 步「{v}」违反了 {prop}。",
+        "real": "在同样的事件下运行真实协议（{real}）：性质 {prop} 在全部 {states} 个可达状态上{status}。"
                 "它先重演变体的第 1 到第 {replayed} 步，然后在没有故障的网络中自行运行，"
                 "直到没有连接、网络中也没有报文段为止（共 {m} 步）。",
-        "real_blocked": "在同样的事件下运行真实协议（{real}）：性质 {prop} 在全部 {states:,} 个可达状态上{status}。"
+        "real_blocked": "在同样的事件下运行真实协议（{real}）：性质 {prop} 在全部 {states} 个可达状态上{status}。"
                         "它先重演变体的第 1 到第 {replayed} 步，但无法执行第 {next} 步，于是在没有故障的网络中自行运行，"
                         "直到没有连接、网络中也没有报文段为止（共 {m} 步）。",
         "clean": "真实协议的运行中没有别的异常：没有连接被 RST 终止，没有数据丢失，最终一切归于平静。",
-        "remark_assassination": "注意：第 {i} 步，一个 RST 提前结束了{side}的 TIME-WAIT（即 RFC 1337 所说的 "
-                                "TIME-WAIT 暗杀）：{step}。",
-        "remark_property": "注意：第 {i} 步，真实协议的这次运行违反了 {prop}（{desc}）：{step}。",
+        "remark_assassination": "注意：第 {i} 步「{step}」，一个 RST 提前结束了{side}的 TIME-WAIT"
+                                "（即 RFC 1337 所说的 TIME-WAIT 暗杀）。",
+        "remark_property": "注意：第 {i} 步「{step}」，真实协议的这次运行违反了 {prop}（{desc}）。",
         "remark_lost": "注意：{side}的应用写入了 {written} 个字节，对方只收到 {delivered} 个。",
         "remark_unsettled": "注意：真实协议的这次运行在 {m} 步之内没有归于平静。",
         "old_gone": "在真实协议的运行中，第一个连接实例的最后一个报文段在第 {gone} 步离开网络；客户端的 "
                     "TIME-WAIT 在第 {tw} 步才结束，晚于前者：此后这个四元组才能再次使用。",
-        "conclusion_ok": "结论：变体在第 {n} 步违反了 {prop}；同样的事件下，真实协议始终满足这一性质。",
+        "conclusion_ok": "结论：变体在第 {n} 步违反了 {prop}；在同样的事件下，真实协议始终满足这一性质。",
         "conclusion_both": "结论：变体违反了 {prop}；在这组设置下，真实协议也{status}这一性质。",
-        "labels": ("有缺陷的变体", "真实协议"),
+        "labels": ("变体", "真实协议（RFC 9293）"),
         "held": "都成立", "violated": "被违反", "unknown": "无法确定",
     },
 }
@@ -258,7 +260,9 @@ class Part:
     real_states: int
     variant_states: int
     remarks: List[Remark] = field(default_factory=list)
-    paragraphs: List[str] = field(default_factory=list)
+    settings: str = ""                                      # the settings both runs share
+    variant_text: List[str] = field(default_factory=list)  # what the variant does, where it breaks
+    real_text: List[str] = field(default_factory=list)     # the real protocol under the same events
     variant_steps: List[str] = field(default_factory=list)
     real_steps: List[str] = field(default_factory=list)
     conclusion: str = ""
@@ -266,6 +270,10 @@ class Part:
     @property
     def msl(self) -> int:
         return self.variant_model.config.msl
+
+    @property
+    def paragraphs(self) -> List[str]:
+        return [self.settings] + self.variant_text + self.real_text
 
 
 def _from_main(name):
@@ -576,20 +584,19 @@ def _write(part: Part, lang: str, english_desc: str, r_status: str) -> None:
         n = cfg.time_wait_ticks
         return T["tw_ticks"].format(n=n) if lang != "en" or n != 1 else "1 tick"
 
-    p = part.paragraphs
     delay = vcfg.max_delay_ticks
     if lang == "en":
         delay = f"{delay} tick" + ("s" if delay != 1 else "")
-    p.append(T["settings"].format(network=T[vcfg.channel], msl=vcfg.msl, delay=delay, rto=vcfg.rto,
-                                  loss=vcfg.loss, dup=vcfg.dup, vtw=tw(vcfg), rtw=tw(rcfg)))
+    part.settings = T["settings"].format(network=T[vcfg.channel], msl=vcfg.msl, delay=delay, rto=vcfg.rto,
+                                         loss=vcfg.loss, dup=vcfg.dup, vtw=tw(vcfg), rtw=tw(rcfg))
+    p = part.variant_text
     vtrace = part.variant_trace
     p.append(T["variant"].format(variant=part.variant_name, prop=part.property,
                                  desc=_describe_property(part.property, lang, english_desc), n=len(vtrace)))
     for i, a in enumerate(vtrace.actions):
         if kind(a) in ("lose", "dup"):
             frame = T["fault_lose"] if kind(a) == "lose" else T["fault_dup"]
-            direction = w["client→server" if direction_of(a) == 0 else "server→client"]
-            p.append(frame.format(i=i + 1, seg=f"{direction} {format_segment(segment_of(a))}"))
+            p.append(frame.format(i=i + 1, dir=T["dirs"][direction_of(a)], seg=format_segment(segment_of(a))))
     k = part.decisive_step - 1
     v = part.variant_steps[k]
     if part.decisive_kind == "deviation":
@@ -606,6 +613,7 @@ def _write(part: Part, lang: str, english_desc: str, r_status: str) -> None:
                                                s=STATE_NAMES[end.server.state]))
     if not vtrace.dead_end and not vtrace.is_lasso and part.decisive_step != len(vtrace):
         p.append(T["violation"].format(i=len(vtrace), prop=part.property, v=part.variant_steps[-1]))
+    p = part.real_text
     status = T["held"] if part.real_status == "holds" else T[part.real_status]
     frame = T["real"] if part.blocked is None else T["real_blocked"]
     p.append(frame.format(real=part.real_name, prop=part.property, status=status, states=part.real_states,

@@ -32,6 +32,7 @@ from ..tcp.text import words
 from .common import BLUE, GREEN, GREY, ORANGE, RED, actor, dot_text, is_stale, new_in_channel
 
 PURPLE = "#6c3483"
+DECISIVE_FILL = "#f5b04159"  # the decisive step's band: orange, translucent
 
 # Words of the drawing, per language (protocol names stay as they are).
 WORDS = {
@@ -45,6 +46,7 @@ WORDS = {
         "cycle": "cycle repeats", "back to": "back to step {step}",
         "2msl": "2MSL = {n} ticks", "tw timer": "timer {n} ticks", "tw": "TIME-WAIT",
         "tw restarted": "TIME-WAIT (restarted)", "data": "data", "notes": "({})", "note_sep": ", ",
+        "decisive": "decisive step",
     },
     "zh": {
         "client": "客户端", "server": "服务器", "tick": "时间", "step": "步",
@@ -56,6 +58,7 @@ WORDS = {
         "cycle": "此后循环往复", "back to": "回到第 {step} 步",
         "2msl": "2MSL = {n} 个时间单位", "tw timer": "计时 {n} 个时间单位", "tw": "TIME-WAIT",
         "tw restarted": "TIME-WAIT（重新计时）", "data": "数据", "notes": "（{}）", "note_sep": "，",
+        "decisive": "关键的一步",
     },
 }
 
@@ -200,10 +203,12 @@ def _pos(x: float, y: float) -> str:
 
 
 def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
-           msl: Optional[int] = None) -> graphviz.Digraph:
+           msl: Optional[int] = None, decisive: Optional[int] = None) -> graphviz.Digraph:
     """The ladder diagram of ``trace``. ``outcome`` is ``violation`` (last step in red),
     ``witness`` (last step in green) or ``none``. ``msl``, when given, lets the TIME-WAIT
-    bracket say whether its timer is 2MSL."""
+    bracket say whether its timer is 2MSL. ``decisive``, a 1-based step, is marked: a band
+    across its row, its number tagged, the acting endpoint's notes and the segments it sent
+    in orange."""
     words(lang)  # one message for an unknown language, the same as the step texts
     w = WORDS[lang]
     n = len(trace)
@@ -246,6 +251,14 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
             point(f"rule{k}b", X_S + NOTE_W, top)
             g.edge(f"rule{k}a", f"rule{k}b", arrowhead="none", style="dotted", color="#cccccc")
 
+    if decisive is not None and decisive in lay.y:
+        # first of the nodes, so the texts are drawn over it; translucent, so the arrows
+        # (drawn before every node) show through
+        left, right = X_TICK + 18, X_S + NOTE_W
+        g.node("decisive_band", "", shape="box", style="filled", color=DECISIVE_FILL, fillcolor=DECISIVE_FILL,
+               pos=_pos((left + right) / 2, lay.y[decisive]), width=f"{(right - left) / 72:.3f}",
+               height=f"{(ROW - 2) / 72:.3f}", fixedsize="true")
+
     # one row per step that is not a tick
     for i, s, a, t in trace.steps():
         rank = i + 1
@@ -253,10 +266,11 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
         if kind == "tick":
             continue
         y = lay.y[rank]
-        hot = highlight if rank == n else None
-        step_lines = [str(rank)] + ([w[outcome]] if hot else [])
+        hot = highlight if rank == n else (ORANGE if rank == decisive else None)
+        step_lines = [str(rank)] + (w["decisive"].split(" ") if rank == decisive else []) + ([w[outcome]] if rank == n and highlight else [])
         g.node(f"t{rank}", dot_text(*step_lines), pos=_pos(X_STEP, y),
-               fontcolor=hot or (BLUE if rank in cycle else GREY))
+               fontcolor=hot or (BLUE if rank in cycle else GREY),
+               fontname="Helvetica-Bold" if rank == decisive else "Helvetica")
         who = actor(a)
         for side, name in ((CLIENT, "c"), (SERVER, "s")):
             x = x_of[name]
@@ -292,7 +306,7 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
                    fontcolor=hot or ORANGE, color=hot or ORANGE, height="0.25", width="0.45")
 
     _brackets(g, trace, lay, w, msl)
-    _arrows(g, trace, lay, w, highlight, n)
+    _arrows(g, trace, lay, w, highlight, n, decisive)
 
     if trace.is_lasso:
         start = trace.loop_start + 1
@@ -343,7 +357,7 @@ def _brackets(g, trace, lay, w, msl):
                    height=f"{LINE_H * len(lines) / 72:.3f}", fixedsize="true", fontcolor=PURPLE)
 
 
-def _arrows(g, trace, lay, w, highlight, n):
+def _arrows(g, trace, lay, w, highlight, n, decisive=None):
     """Straight arrows for the segments, each label placed along its arrow clear of the others."""
     # the network's marks (a loss's cross, a duplication's ellipse) stay visible
     placed: List[Tuple[float, float, float, float]] = [
@@ -384,6 +398,9 @@ def _arrows(g, trace, lay, w, highlight, n):
         if not f.end:
             attrs["style"] = "dotted"
             color = GREY
+        if decisive is not None and f.sent_step == decisive:
+            color = ORANGE
+            attrs["penwidth"] = "2.5"
         if highlight and f.end_step == n:
             color = highlight
             attrs["penwidth"] = "2"
