@@ -123,13 +123,12 @@ _TEXT = {
         "decisive_dead": "The decisive step is step {i}, “{v}”. After it the variant can do nothing more "
                          "(client {c}, server {s}); the real protocol still acts: “{r}”.",
         "violation": "Step {i} breaks {prop}: “{v}”.",
-        "real": "The real protocol ({real}) under the same events: {prop} {status} in all {states:,} reachable "
-                "states. It replays the variant's steps 1 to {replayed}, then goes on by itself without faults "
-                "until nothing is connected or in flight ({m} steps in all).",
-        "real_blocked": "The real protocol ({real}) under the same events: {prop} {status} in all {states:,} "
-                        "reachable states. It replays the variant's steps 1 to {replayed}; it cannot take step "
-                        "{next}, and goes on by itself without faults until nothing is connected or in flight "
-                        "({m} steps in all).",
+        "real": "The real protocol ({real}) under the same events: {verdict}. It replays the variant's steps "
+                "1 to {replayed}, then goes on by itself without faults until nothing is connected or in flight "
+                "({m} steps in all).",
+        "real_blocked": "The real protocol ({real}) under the same events: {verdict}. It replays the variant's "
+                        "steps 1 to {replayed}; it cannot take step {next}, and goes on by itself without faults "
+                        "until nothing is connected or in flight ({m} steps in all).",
         "clean": "Nothing else happens in the real run: no RST ends a connection, no data is lost, and it settles.",
         "remark_assassination": "Remark: at step {i}, “{step}”, a RST ends the {side}'s TIME-WAIT early "
                                 "(TIME-WAIT assassination, RFC 1337).",
@@ -139,9 +138,10 @@ _TEXT = {
         "old_gone": "In the real run the last segment of the first connection leaves the network at step {gone}; "
                     "the client's TIME-WAIT ends at step {tw}, after it: only then may the 4-tuple be reused.",
         "conclusion_ok": "Conclusion: the variant breaks {prop} at step {n}; the real protocol, under the same events, keeps it.",
-        "conclusion_both": "Conclusion: the variant breaks {prop}; the real protocol {status} it too under these settings.",
+        "conclusion_both": "Conclusion: the variant breaks {prop}; under these settings the real protocol's verdict is “{status}”.",
         "labels": ("variant", "real protocol (RFC 9293)"),
-        "held": "holds", "violated": "is violated", "unknown": "is unknown",
+        "verdict": {"holds": "{prop} holds in all {states:,} reachable states", "violated": "{prop} is violated too",
+                    "unknown": "{prop} is not decided (the check did not complete)"},
     },
     "zh": {
         "title": {
@@ -191,10 +191,10 @@ _TEXT = {
         "decisive_dead": "关键的一步是第 {i} 步「{v}」。此后变体再也无法动作（客户端 {c}，服务器 {s}），"
                          "真实协议却还能继续：「{r}」。",
         "violation": "第 {i} 步「{v}」违反了 {prop}。",
-        "real": "在同样的事件下运行真实协议（{real}）：性质 {prop} 在全部 {states} 个可达状态上{status}。"
+        "real": "在同样的事件下运行真实协议（{real}）：{verdict}。"
                 "它先重演变体的第 1 到第 {replayed} 步，然后在没有故障的网络中自行运行，"
                 "直到没有连接、网络中也没有报文段为止（共 {m} 步）。",
-        "real_blocked": "在同样的事件下运行真实协议（{real}）：性质 {prop} 在全部 {states} 个可达状态上{status}。"
+        "real_blocked": "在同样的事件下运行真实协议（{real}）：{verdict}。"
                         "它先重演变体的第 1 到第 {replayed} 步，但无法执行第 {next} 步，于是在没有故障的网络中自行运行，"
                         "直到没有连接、网络中也没有报文段为止（共 {m} 步）。",
         "clean": "真实协议的运行中没有别的异常：没有连接被 RST 终止，没有数据丢失，最终一切归于平静。",
@@ -206,9 +206,10 @@ _TEXT = {
         "old_gone": "在真实协议的运行中，第一个连接实例的最后一个报文段在第 {gone} 步离开网络；客户端的 "
                     "TIME-WAIT 在第 {tw} 步才结束，晚于前者：此后这个四元组才能再次使用。",
         "conclusion_ok": "结论：变体在第 {n} 步违反了 {prop}；在同样的事件下，真实协议始终满足这一性质。",
-        "conclusion_both": "结论：变体违反了 {prop}；在这组设置下，真实协议也{status}这一性质。",
+        "conclusion_both": "结论：变体违反了 {prop}；在这组设置下，真实协议的结论是「{status}」。",
         "labels": ("变体", "真实协议（RFC 9293）"),
-        "held": "都成立", "violated": "被违反", "unknown": "无法确定",
+        "verdict": {"holds": "性质 {prop} 在全部 {states} 个可达状态上都成立", "violated": "性质 {prop} 同样被违反",
+                    "unknown": "性质 {prop} 未能判定（检查没有完成）"},
     },
 }
 # Property descriptions in Chinese (the English ones are the properties' own).
@@ -614,10 +615,10 @@ def _write(part: Part, lang: str, english_desc: str, r_status: str) -> None:
     if not vtrace.dead_end and not vtrace.is_lasso and part.decisive_step != len(vtrace):
         p.append(T["violation"].format(i=len(vtrace), prop=part.property, v=part.variant_steps[-1]))
     p = part.real_text
-    status = T["held"] if part.real_status == "holds" else T[part.real_status]
+    verdict = T["verdict"][part.real_status].format(prop=part.property, states=part.real_states)
     frame = T["real"] if part.blocked is None else T["real_blocked"]
-    p.append(frame.format(real=part.real_name, prop=part.property, status=status, states=part.real_states,
-                          replayed=part.replayed, next=part.blocked, m=len(part.real_trace)))
+    p.append(frame.format(real=part.real_name, verdict=verdict, replayed=part.replayed, next=part.blocked,
+                          m=len(part.real_trace)))
     if part.key == "old-duplicates":
         gone, tw_end = _old_segments_gone(part.real_trace)
         if gone is not None and tw_end is not None:

@@ -106,7 +106,9 @@ def follow_segments(trace) -> List[Flight]:
             direction, seg = direction_of(a), segment_of(a)
             match = next((f for f in live if f.direction == direction and f.seg == seg), None)
             if match is None:  # tolerate a model that ages differently: match without the age
-                match = next((f for f in live if f.direction == direction and f.seg._replace(limit=0, age=0) == seg._replace(limit=0, age=0)), None)
+                bare = seg._replace(limit=0, age=0)
+                match = next((f for f in live if f.direction == direction and f.seg._replace(limit=0, age=0) == bare),
+                             None)
             if match is not None:
                 live.remove(match)
                 match.end, match.end_step = kind, rank
@@ -268,7 +270,8 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
             continue
         y = lay.y[rank]
         hot = highlight if rank == n else (ORANGE if rank == decisive else None)
-        step_lines = [str(rank)] + (w["decisive"].split(" ") if rank == decisive else []) + ([w[outcome]] if rank == n and highlight else [])
+        step_lines = ([str(rank)] + (w["decisive"].split(" ") if rank == decisive else [])
+                      + ([w[outcome]] if rank == n and highlight else []))
         g.node(f"t{rank}", dot_text(*step_lines), pos=_pos(X_STEP, y),
                fontcolor=hot or (BLUE if rank in cycle else GREY),
                fontname="Helvetica-Bold" if rank == decisive else "Helvetica")

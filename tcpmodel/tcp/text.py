@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from .actions import actor, direction_of, iss_of, kind, segment_of, sent_segments, timer_of  # noqa: F401  (actor, sent_segments re-exported: text users read them here)
+# actor and sent_segments are re-exported: text users read them here
+from .actions import actor, direction_of, iss_of, kind, segment_of, sent_segments, timer_of  # noqa: F401
 from .tcb import DIRECTION_NAMES, STATE_NAMES, format_segment
 
 LANGS = ("en", "zh")
