@@ -244,3 +244,15 @@ def test_extra_sections_follow_the_reasons(lessons, tmp_path):
 def test_ladders_speak_the_page_language(pages):
     zh = pages[("close", "zh")]
     assert "客户端" in zh and "关键的一步" in zh and "2MSL = 4 个时间单位" in zh
+
+
+def test_a_real_protocol_that_fails_too_is_said_to_fail():
+    # plain RFC 9293 under no_time_wait.toml's settings loses TIME-WAIT to assassination
+    # (rfc9293_lost_ack.toml): no contrast, and the page must not claim one
+    from tcpmodel.explain import Contrast, _part
+
+    part = _part("time-wait", Contrast("lost-ack", "no_time_wait.toml", "graceful_end", (("variant", "rfc9293"),)),
+                 "en", catalogue_dir())
+    assert (part.variant_status, part.real_status) == ("violated", "violated")
+    assert part.real_text[0].startswith("The real protocol (RFC 9293) under the same events: graceful_end is violated too.")
+    assert part.conclusion == "Conclusion: the variant breaks graceful_end; under these settings the real protocol's verdict is “violated”."
