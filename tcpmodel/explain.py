@@ -130,6 +130,8 @@ _TEXT = {
                         "steps 1 to {replayed}; it cannot take step {next}, and goes on by itself without faults "
                         "until nothing is connected or in flight ({m} steps in all).",
         "clean": "Nothing else happens in the real run: no RST ends a connection, no data is lost, and it settles.",
+        "unavoidable": "No faultless continuation of the replayed events avoids this (the checker searched them "
+                       "all): it is how the real protocol behaves here, not a choice of the lesson.",
         "remark_assassination": "Remark: at step {i}, “{step}”, a RST ends the {side}'s TIME-WAIT early "
                                 "(TIME-WAIT assassination, RFC 1337).",
         "remark_property": "Remark: at step {i}, “{step}”, the real run breaks {prop} ({desc}).",
@@ -189,7 +191,7 @@ _TEXT = {
         "decisive": "关键的一步是第 {i} 步「{v}」。在同样的情况下，真实协议的做法是「{r}」。",
         "decisive_blocked": "关键的一步是第 {i} 步「{v}」。在同样的情况下，真实协议不会这样做，而是「{r}」。",
         "decisive_dead": "关键的一步是第 {i} 步「{v}」。此后变体再也无法动作（客户端 {c}，服务器 {s}），"
-                         "真实协议却还能继续：「{r}」。",
+                         "而真实协议还能继续执行「{r}」。",
         "violation": "第 {i} 步「{v}」违反了 {prop}。",
         "real": "在同样的事件下运行真实协议（{real}）：{verdict}。"
                 "它先重演变体的第 1 到第 {replayed} 步，然后在没有故障的网络中自行运行，"
@@ -198,6 +200,8 @@ _TEXT = {
                         "它先重演变体的第 1 到第 {replayed} 步，但无法执行第 {next} 步，于是在没有故障的网络中自行运行，"
                         "直到没有连接、网络中也没有报文段为止（共 {m} 步）。",
         "clean": "真实协议的运行中没有别的异常：没有连接被 RST 终止，没有数据丢失，最终一切归于平静。",
+        "unavoidable": "从重演的事件出发，真实协议在没有故障的网络中无论怎样继续，都免不了出现这种情况"
+                       "（检查器已全部搜索过）：这是真实协议在此处的行为，不是本课的选择。",
         "remark_assassination": "注意：第 {i} 步「{step}」，一个 RST 提前结束了{side}的 TIME-WAIT"
                                 "（即 RFC 1337 所说的 TIME-WAIT 暗杀）。",
         "remark_property": "注意：第 {i} 步「{step}」，真实协议的这次运行违反了 {prop}（{desc}）。",
@@ -220,7 +224,7 @@ _PROPERTY_ZH = {
     "no_reuse_before_2msl": "只要网络中还有早先连接实例的报文段，同一个四元组就不能开始新的连接实例",
     "graceful_end": "处于同步状态（ESTABLISHED 到 TIME-WAIT）的端点不会因为收到 RST 而结束连接",
     "quiescent_agreement": "网络中没有报文段、也没有待重传的报文段时，一方处于 ESTABLISHED 当且仅当另一方也是",
-    "eventual_close": "每个连接最终都会结束：客户端回到 CLOSED，服务器回到 CLOSED 或 LISTEN",
+    "eventual_close": "每个连接最终都会结束（客户端回到 CLOSED，服务器回到 CLOSED 或 LISTEN）",
 }
 _STATUS = {"en": {"holds": "holds", "violated": "violated", "unknown": "unknown"},
            "zh": {"holds": "成立", "violated": "被违反", "unknown": "未知"}}
@@ -267,6 +271,7 @@ class Part:
     variant_steps: List[str] = field(default_factory=list)
     real_steps: List[str] = field(default_factory=list)
     conclusion: str = ""
+    unavoidable: bool = False   # the remarks: no faultless continuation of the real run avoids them
 
     @property
     def msl(self) -> int:
@@ -458,7 +463,10 @@ def _continue_to_settle(real: TcpModel, state):
 
     path = clean(state, 0)
     if path is not None:
-        return path
+        return path, True
+    # Every faultless continuation (of at most _CONTINUE_STEPS steps) was searched when the
+    # state budget held: then none is clean.
+    exhaustive = budget[0] > 0
     path = []
     for _ in range(_CONTINUE_STEPS):
         if real.is_terminal(state):
@@ -468,7 +476,7 @@ def _continue_to_settle(real: TcpModel, state):
             break
         a, state = min(moves, key=_rank)
         path.append((a, state))
-    return path
+    return path, exhaustive
 
 
 def _old_segments_gone(trace: Trace):
@@ -524,7 +532,8 @@ def _part(topic: str, contrast: Contrast, lang: str, specs_dir: Path) -> Part:
     real_model = r_run.model
     states, actions, deviations, blocked = _replay(real_model, vtrace)
     replayed = len(actions)
-    for a, t in _continue_to_settle(real_model, states[-1]):
+    continuation, unavoidable = _continue_to_settle(real_model, states[-1])
+    for a, t in continuation:
         actions.append(a)
         states.append(t)
     real_trace = Trace(tuple(states), tuple(actions))
@@ -542,6 +551,7 @@ def _part(topic: str, contrast: Contrast, lang: str, specs_dir: Path) -> Part:
     part.variant_steps = [describe(s, a, t, lang) for _, s, a, t in vtrace.steps()]
     part.real_steps = [describe(s, a, t, lang) for _, s, a, t in real_trace.steps()]
     part.remarks = _remarks(part, lang)
+    part.unavoidable = unavoidable and bool(part.remarks)
     _write(part, lang, v_verdict.description, r_verdict.status)
     return part
 
@@ -624,6 +634,8 @@ def _write(part: Part, lang: str, english_desc: str, r_status: str) -> None:
         if gone is not None and tw_end is not None:
             p.append(T["old_gone"].format(gone=gone, tw=tw_end))
     p += [r.text for r in part.remarks] or [T["clean"]]
+    if part.unavoidable:
+        p.append(T["unavoidable"])
     if r_status == "holds":
         part.conclusion = T["conclusion_ok"].format(prop=part.property, n=len(vtrace))
     else:
