@@ -441,8 +441,9 @@ def _continue_to_settle(real: TcpModel, state):
     connected, nothing in flight). Moves are tried in their natural order (``_rank``); a
     continuation in which nothing goes wrong (no RST into TIME-WAIT, no broken safety
     property, no lost data) is preferred when one exists within the search bounds, else the
-    natural one is taken and its faults are reported."""
-    seen = {state}
+    natural one is taken and its faults are reported. Returns (steps, whether no clean
+    continuation exists: every one of at most _CONTINUE_STEPS steps was searched)."""
+    seen = {state: 0}  # the least depth each state was searched from: a deeper visit finds nothing new
     budget = [_CONTINUE_STATES]
 
     def clean(s, depth):
@@ -452,9 +453,9 @@ def _continue_to_settle(real: TcpModel, state):
             return None
         moves = sorted(((a, t) for a, t in real.successors(s) if kind(a) not in ("lose", "dup")), key=_rank)
         for a, t in moves:
-            if t in seen or _step_faults(s, a, t):
+            if seen.get(t, _CONTINUE_STEPS + 1) <= depth + 1 or _step_faults(s, a, t):
                 continue
-            seen.add(t)
+            seen[t] = depth + 1
             budget[0] -= 1
             rest = clean(t, depth + 1)
             if rest is not None:
