@@ -245,6 +245,19 @@ def test_extra_sections_follow_the_reasons(lessons, tmp_path):
         assert (tmp_path / "explain" / f"{stem}.dot").exists()
 
 
+def test_real_ladder_marks_the_remarked_step(lessons):
+    part = lessons[("handshake", "en")].parts[0]
+    src = ladder(part.real_trace, "", "none", "en", msl=part.msl, decisive=part.decisive_step,
+                 remarks=[r.step for r in part.remarks]).source
+    assert "remark_band16" in src and 'label="16\\nremark"' in src
+
+
+def test_real_step_table_marks_the_remarked_step(pages):
+    assert "<tr class='remark'><td>16</td><td>client: receive RST seq=302 → CLOSED <b>← remark</b>" in pages[
+        ("handshake", "en")]
+    assert "<tr class='remark'><td>16</td>" in pages[("handshake", "zh")] and "← 注意" in pages[("handshake", "zh")]
+
+
 def test_ladders_speak_the_page_language(pages):
     zh = pages[("close", "zh")]
     assert "客户端" in zh and "关键的一步" in zh and "2MSL = 4 个时间单位" in zh

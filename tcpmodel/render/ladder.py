@@ -34,6 +34,7 @@ from .common import BLUE, GREEN, GREY, ORANGE, RED, actor, dot_text, is_stale, n
 
 PURPLE = "#6c3483"
 DECISIVE_FILL = "#f5b04159"  # the decisive step's band: orange, translucent
+REMARK_FILL = "#e74c3c33"    # a remarked step's band: red, translucent
 
 # Words of the drawing, per language (protocol names stay as they are).
 WORDS = {
@@ -47,7 +48,7 @@ WORDS = {
         "cycle": "cycle repeats", "back to": "back to step {step}",
         "2msl": "2MSL = {n} ticks", "tw timer": "timer {n} ticks", "tw": "TIME-WAIT",
         "tw restarted": "TIME-WAIT (restarted)", "data": "data", "notes": "({})", "note_sep": ", ",
-        "decisive": "decisive step",
+        "decisive": "decisive step", "remark": "remark",
     },
     "zh": {
         "client": "客户端", "server": "服务器", "tick": "时间", "step": "步",
@@ -59,7 +60,7 @@ WORDS = {
         "cycle": "此后循环往复", "back to": "回到第 {step} 步",
         "2msl": "2MSL = {n} 个时间单位", "tw timer": "计时 {n} 个时间单位", "tw": "TIME-WAIT",
         "tw restarted": "TIME-WAIT（重新计时）", "data": "数据", "notes": "（{}）", "note_sep": "，",
-        "decisive": "关键的一步",
+        "decisive": "关键的一步", "remark": "注意",
     },
 }
 
@@ -206,12 +207,13 @@ def _pos(x: float, y: float) -> str:
 
 
 def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
-           msl: Optional[int] = None, decisive: Optional[int] = None) -> graphviz.Digraph:
+           msl: Optional[int] = None, decisive: Optional[int] = None, remarks=()) -> graphviz.Digraph:
     """The ladder diagram of ``trace``. ``outcome`` is ``violation`` (last step in red),
     ``witness`` (last step in green) or ``none``. ``msl``, when given, lets the TIME-WAIT
     bracket say whether its timer is 2MSL. ``decisive``, a 1-based step, is marked: a band
     across its row, its number tagged, the acting endpoint's notes and the segments it sent
-    in orange."""
+    in orange. ``remarks``, 1-based steps a lesson comments on (a RST into TIME-WAIT in the
+    real protocol's run), get a red band and their number tagged."""
     words(lang)  # one message for an unknown language, the same as the step texts
     w = WORDS[lang]
     n = len(trace)
@@ -254,13 +256,15 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
             point(f"rule{k}b", X_S + NOTE_W, top)
             g.edge(f"rule{k}a", f"rule{k}b", arrowhead="none", style="dotted", color="#cccccc")
 
-    if decisive is not None and decisive in lay.y:
-        # first of the nodes, so the texts are drawn over it; translucent, so the arrows
-        # (drawn before every node) show through
-        left, right = X_TICK + 18, X_S + NOTE_W
-        g.node("decisive_band", "", shape="box", style="filled", color=DECISIVE_FILL, fillcolor=DECISIVE_FILL,
-               pos=_pos((left + right) / 2, lay.y[decisive]), width=f"{(right - left) / 72:.3f}",
-               height=f"{(ROW - 2) / 72:.3f}", fixedsize="true")
+    # bands first of the nodes, so the texts are drawn over them; translucent, so the arrows
+    # (drawn before every node) show through
+    bands = [("decisive_band", decisive, DECISIVE_FILL)] + [(f"remark_band{r}", r, REMARK_FILL) for r in remarks]
+    left, right = X_TICK + 18, X_S + NOTE_W
+    for name, rank, fill in bands:
+        if rank is not None and rank in lay.y:
+            g.node(name, "", shape="box", style="filled", color=fill, fillcolor=fill,
+                   pos=_pos((left + right) / 2, lay.y[rank]), width=f"{(right - left) / 72:.3f}",
+                   height=f"{(ROW - 2) / 72:.3f}", fixedsize="true")
 
     # one row per step that is not a tick
     for i, s, a, t in trace.steps():
@@ -271,7 +275,10 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
         y = lay.y[rank]
         hot = highlight if rank == n else (ORANGE if rank == decisive else None)
         step_lines = ([str(rank)] + (w["decisive"].split(" ") if rank == decisive else [])
+                      + ([w["remark"]] if rank in remarks else [])
                       + ([w[outcome]] if rank == n and highlight else []))
+        if rank in remarks and not hot:
+            hot = RED
         g.node(f"t{rank}", dot_text(*step_lines), pos=_pos(X_STEP, y),
                fontcolor=hot or (BLUE if rank in cycle else GREY),
                fontname="Helvetica-Bold" if rank == decisive else "Helvetica")

@@ -23,12 +23,12 @@ from .outputs import Written
 _HEAD = {
     "en": {"question": "The question", "mechanism": "The mechanism", "variant": "Broken variant: {name}",
            "real": "The real protocol under the same events: {name}", "steps": "Steps", "step": "step",
-           "what": "what happens", "decisive": "decisive step", "verdict": "{prop}: {status}",
+           "what": "what happens", "decisive": "decisive step", "remark": "remark", "verdict": "{prop}: {status}",
            "explore": "play it step by step in the explorer",
            "explore_note": "(with <code>tcpmodel explore</code> running)"},
     "zh": {"question": "问题", "mechanism": "原理", "variant": "有缺陷的变体：{name}",
            "real": "同样的事件下的真实协议：{name}", "steps": "步骤", "step": "步",
-           "what": "发生了什么", "decisive": "关键的一步", "verdict": "{prop}：{status}",
+           "what": "发生了什么", "decisive": "关键的一步", "remark": "注意", "verdict": "{prop}：{status}",
            "explore": "在交互式浏览器中逐步演示",
            "explore_note": "（需先运行 <code>tcpmodel explore</code>）"},
 }
@@ -44,17 +44,19 @@ p.question { font-size: 130%; font-weight: bold; }
 table { border-collapse: collapse; font-size: 90%; margin-bottom: 1em; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; vertical-align: top; }
 tr.decisive { background: #fde2c8; font-weight: bold; }
+tr.remark { background: #f9d6d2; }
 .verdict { font-weight: bold; }
 p.conclusion { font-size: 120%; font-weight: bold; border-left: 6px solid #d35400; padding-left: 0.5em; }
 section.part { border-top: 2px solid #999; margin-top: 1.5em; }
 """
 
 
-def _steps_table(steps, decisive, words) -> str:
+def _steps_table(steps, decisive, words, remarks=()) -> str:
     rows = []
     for i, text in enumerate(steps, 1):
-        cls = " class='decisive'" if i == decisive else ""
-        mark = f" <b>← {html.escape(words['decisive'])}</b>" if i == decisive else ""
+        tag = "decisive" if i == decisive else "remark" if i in remarks else ""
+        cls = f" class='{tag}'" if tag else ""
+        mark = f" <b>← {html.escape(words[tag])}</b>" if tag else ""
         rows.append(f"<tr{cls}><td>{i}</td><td>{html.escape(text)}{mark}</td></tr>")
     return (f"<table><tr><th>{words['step']}</th><th>{words['what']}</th></tr>"
             + "".join(rows) + "</table>")
@@ -92,7 +94,8 @@ def write_lesson(out_dir, lesson, extra_sections: Sequence[Tuple[str, str]] = ()
             jobs.append((ladder(part.variant_trace, v_title, "violation", lesson.lang, msl=part.msl,
                                 decisive=part.decisive_step).source, staging / f"{stem}-variant"))
             jobs.append((ladder(part.real_trace, r_title, "none", lesson.lang, msl=part.msl,
-                                decisive=part.decisive_step if part.decisive_step <= part.replayed else None).source,
+                                decisive=part.decisive_step if part.decisive_step <= part.replayed else None,
+                                remarks=[r.step for r in part.remarks if r.step]).source,
                          staging / f"{stem}-real"))
         svgs, notes = render_all(jobs)
         sections = []
@@ -120,7 +123,8 @@ def write_lesson(out_dir, lesson, extra_sections: Sequence[Tuple[str, str]] = ()
 <p class="verdict">{r_verdict}</p>
 {_paragraphs(part.real_text)}
 <div class="ladder">{r_svg}</div>
-<h4>{w['steps']}</h4>{_steps_table(part.real_steps, part.decisive_step if part.decisive_step <= part.replayed else None, w)}
+<h4>{w['steps']}</h4>{_steps_table(part.real_steps, part.decisive_step if part.decisive_step <= part.replayed else None, w,
+              [r.step for r in part.remarks])}
 <p class="conclusion">{html.escape(part.conclusion)}</p>
 </section>""")
         for heading, fragment in extra_sections:
