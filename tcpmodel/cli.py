@@ -482,11 +482,12 @@ def cmd_explain(args) -> int:
     print("=" * display_width(lesson.title))  # a CJK character takes two columns
     for paragraph in lesson.paragraphs:
         print(f"\n{paragraph}")
-    for label, steps in zip(lesson.labels, (lesson.variant_steps, lesson.real_steps)):
-        print(f"\n{label}{w['colon'].rstrip()}")  # zh: a full-width colon
-        for i, step in enumerate(steps, 1):
-            mark = "  <--" if i == lesson.parting_step else ""
-            print(f"  {i:>3}. {step}{mark}")
+    for part in lesson.parts:  # the time-wait lesson has one part per reason
+        for label, steps in zip(lesson.labels, (part.variant_steps, part.real_steps)):
+            print(f"\n{part.heading + w['sep'] if len(lesson.parts) > 1 else ''}{label}{w['colon'].rstrip()}")
+            for i, step in enumerate(steps, 1):
+                mark = "  <--" if i == part.decisive_step and (steps is part.variant_steps or i <= part.replayed) else ""
+                print(f"  {i:>3}. {step}{mark}")
     if not args.no_write:
         from .render import write_lesson
 

@@ -28,10 +28,13 @@ from typing import Dict, List, Optional, Tuple
 import graphviz
 
 from ..tcp.tcb import ACK, C2S, CLIENT, S2C, SERVER, STATE_NAMES, TIME_WAIT, format_flags
+from ..tcp.actions import direction_of, iss_of, kind as kind_of, segment_of, timer_of
 from ..tcp.text import words
 from .common import BLUE, GREEN, GREY, ORANGE, RED, actor, dot_text, is_stale, new_in_channel
 
 PURPLE = "#6c3483"
+DECISIVE_FILL = "#f5b04159"  # the decisive step's band: orange, translucent
+REMARK_FILL = "#e74c3c33"    # a remarked step's band: red, translucent
 
 # Words of the drawing, per language (protocol names stay as they are).
 WORDS = {
@@ -45,6 +48,7 @@ WORDS = {
         "cycle": "cycle repeats", "back to": "back to step {step}",
         "2msl": "2MSL = {n} ticks", "tw timer": "timer {n} ticks", "tw": "TIME-WAIT",
         "tw restarted": "TIME-WAIT (restarted)", "data": "data", "notes": "({})", "note_sep": ", ",
+        "decisive": "decisive step", "remark": "remark",
     },
     "zh": {
         "client": "客户端", "server": "服务器", "tick": "时间", "step": "步",
@@ -56,6 +60,7 @@ WORDS = {
         "cycle": "此后循环往复", "back to": "回到第 {step} 步",
         "2msl": "2MSL = {n} 个时间单位", "tw timer": "计时 {n} 个时间单位", "tw": "TIME-WAIT",
         "tw restarted": "TIME-WAIT（重新计时）", "data": "数据", "notes": "（{}）", "note_sep": "，",
+        "decisive": "关键的一步", "remark": "注意",
     },
 }
 
@@ -94,15 +99,17 @@ def follow_segments(trace) -> List[Flight]:
     live: List[Flight] = []
     for i, s, a, t in trace.steps():
         rank = i + 1
-        kind = a[0]
+        kind = kind_of(a)
         if kind == "tick":
             for f in live:
                 f.seg = f.seg._replace(age=f.seg.age + 1)
         elif kind in ("deliver", "lose"):
-            direction, seg = a[1], a[2]
+            direction, seg = direction_of(a), segment_of(a)
             match = next((f for f in live if f.direction == direction and f.seg == seg), None)
             if match is None:  # tolerate a model that ages differently: match without the age
-                match = next((f for f in live if f.direction == direction and f.seg[:6] == seg[:6]), None)
+                bare = seg._replace(limit=0, age=0)
+                match = next((f for f in live if f.direction == direction and f.seg._replace(limit=0, age=0) == bare),
+                             None)
             if match is not None:
                 live.remove(match)
                 match.end, match.end_step = kind, rank
@@ -114,16 +121,16 @@ def follow_segments(trace) -> List[Flight]:
         elif kind == "dup":
             # The copy is the segment new in the channel: it keeps the original's age but may
             # live the full MSL (its ``limit``), so it can differ from the segment duplicated.
-            direction, seg = a[1], a[2]
-            added = new_in_channel([f.seg for f in live if f.direction == direction], t[2 + direction])
+            direction, seg = direction_of(a), segment_of(a)
+            added = new_in_channel([f.seg for f in live if f.direction == direction], t.channel(direction))
             f = Flight(added[0] if added else seg, direction, f"n{rank}", rank, dup=True)
             flights.append(f)
             live.append(f)
         # Only a retransmission timeout retransmits (RFC 9293 §3.8.1); any other send is new.
-        rexmt = kind == "timeout" and a[2] == "retransmission"
+        rexmt = timer_of(a) == "retransmission"
         for direction in (C2S, S2C):
             in_flight = [f.seg for f in live if f.direction == direction]
-            for seg in new_in_channel(in_flight, t[2 + direction]):
+            for seg in new_in_channel(in_flight, t.channel(direction)):
                 sender = CLIENT if direction == C2S else SERVER
                 f = Flight(seg, direction, f"{'c' if sender == CLIENT else 's'}{rank}", rank, rexmt=rexmt)
                 flights.append(f)
@@ -172,7 +179,7 @@ class _Layout:
         self.tick_step: List[int] = []  # the step number of each tick (band k > 0 starts at it)
         rows: List[List[int]] = [[]]
         for i, _, a, _ in trace.steps():
-            if a[0] == "tick":
+            if kind_of(a) == "tick":
                 rows.append([])
                 self.tick_step.append(i + 1)
             else:
@@ -185,7 +192,7 @@ class _Layout:
             top += max(MIN_BAND, len(band) * ROW + 16)
         self.bottom = top
         self.end = top + 10
-        if trace.states[-1][2] or trace.states[-1][3]:
+        if not trace.states[-1].idle:
             self.end += 40  # room for the segments still in flight, and their labels
 
     def of(self, rank: int) -> float:
@@ -200,10 +207,13 @@ def _pos(x: float, y: float) -> str:
 
 
 def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
-           msl: Optional[int] = None) -> graphviz.Digraph:
+           msl: Optional[int] = None, decisive: Optional[int] = None, remarks=()) -> graphviz.Digraph:
     """The ladder diagram of ``trace``. ``outcome`` is ``violation`` (last step in red),
     ``witness`` (last step in green) or ``none``. ``msl``, when given, lets the TIME-WAIT
-    bracket say whether its timer is 2MSL."""
+    bracket say whether its timer is 2MSL. ``decisive``, a 1-based step, is marked: a band
+    across its row, its number tagged, the acting endpoint's notes and the segments it sent
+    in orange. ``remarks``, 1-based steps a lesson comments on (a RST into TIME-WAIT in the
+    real protocol's run), get a red band and their number tagged."""
     words(lang)  # one message for an unknown language, the same as the step texts
     w = WORDS[lang]
     n = len(trace)
@@ -233,7 +243,7 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
     g.node("t0", dot_text(w["tick"]), pos=_pos(X_TICK, 14), fontcolor=GREY)
     g.node("n0", dot_text(w["step"]), pos=_pos(X_STEP, 14), fontcolor=GREY)
     for side, name, x in ((CLIENT, "c", X_C), (SERVER, "s", X_S)):
-        g.node(f"{name}0", dot_text(w["client" if side == CLIENT else "server"], STATE_NAMES[s0[side].state]),
+        g.node(f"{name}0", dot_text(w["client" if side == CLIENT else "server"], STATE_NAMES[s0.tcb(side).state]),
                shape="box", style="bold", pos=_pos(x, 10))
         point(f"{name}_end", x, lay.end)
         g.edge(f"{name}0", f"{name}_end", arrowhead="none", color="#aaaaaa", penwidth="1.5")
@@ -246,17 +256,32 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
             point(f"rule{k}b", X_S + NOTE_W, top)
             g.edge(f"rule{k}a", f"rule{k}b", arrowhead="none", style="dotted", color="#cccccc")
 
+    # bands first of the nodes, so the texts are drawn over them; translucent, so the arrows
+    # (drawn before every node) show through
+    bands = [("decisive_band", decisive, DECISIVE_FILL)] + [(f"remark_band{r}", r, REMARK_FILL) for r in remarks]
+    left, right = X_TICK + 18, X_S + NOTE_W
+    for name, rank, fill in bands:
+        if rank is not None and rank in lay.y:
+            g.node(name, "", shape="box", style="filled", color=fill, fillcolor=fill,
+                   pos=_pos((left + right) / 2, lay.y[rank]), width=f"{(right - left) / 72:.3f}",
+                   height=f"{(ROW - 2) / 72:.3f}", fixedsize="true")
+
     # one row per step that is not a tick
     for i, s, a, t in trace.steps():
         rank = i + 1
-        kind = a[0]
+        kind = kind_of(a)
         if kind == "tick":
             continue
         y = lay.y[rank]
-        hot = highlight if rank == n else None
-        step_lines = [str(rank)] + ([w[outcome]] if hot else [])
+        hot = highlight if rank == n else (ORANGE if rank == decisive else None)
+        step_lines = ([str(rank)] + (w["decisive"].split(" ") if rank == decisive else [])
+                      + ([w["remark"]] if rank in remarks else [])
+                      + ([w[outcome]] if rank == n and highlight else []))
+        if rank in remarks and not hot:
+            hot = RED
         g.node(f"t{rank}", dot_text(*step_lines), pos=_pos(X_STEP, y),
-               fontcolor=hot or (BLUE if rank in cycle else GREY))
+               fontcolor=hot or (BLUE if rank in cycle else GREY),
+               fontname="Helvetica-Bold" if rank == decisive else "Helvetica")
         who = actor(a)
         for side, name in ((CLIENT, "c"), (SERVER, "s")):
             x = x_of[name]
@@ -264,26 +289,26 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
             events = []
             if who == side:
                 if kind == "OPEN":
-                    events.append(w["active OPEN"].format(iss=a[2]))
+                    events.append(w["active OPEN"].format(iss=iss_of(a)))
                 elif kind == "LISTEN":
                     events.append(w["passive OPEN"])
                 elif kind in ("SEND", "CLOSE", "ABORT"):
                     events.append(w[kind])
                 elif kind == "timeout":
-                    events.append(w[a[2]])
-            changed = s[side].state != t[side].state
+                    events.append(w[timer_of(a)])
+            changed = s.tcb(side).state != t.tcb(side).state
             color = hot if hot and who == side else None
             edge_x = x - 16 if side == CLIENT else x + 16
             if events and changed:
                 note(f"{name}{rank}e", edge_x, y - LINE_H / 2, events, side,
                      fontcolor=color or (PURPLE if kind == "timeout" else "black"))
-                note(f"{name}{rank}st", edge_x, y + LINE_H / 2, [STATE_NAMES[t[side].state]], side,
+                note(f"{name}{rank}st", edge_x, y + LINE_H / 2, [STATE_NAMES[t.tcb(side).state]], side,
                      fontname="Helvetica-Bold", fontcolor=color or "black")
             elif events:
                 note(f"{name}{rank}e", edge_x, y, events, side,
                      fontcolor=color or (PURPLE if kind == "timeout" else "black"))
             elif changed:
-                note(f"{name}{rank}st", edge_x, y, [STATE_NAMES[t[side].state]], side,
+                note(f"{name}{rank}st", edge_x, y, [STATE_NAMES[t.tcb(side).state]], side,
                      fontname="Helvetica-Bold", fontcolor=color or "black")
         if kind == "lose":
             g.node(f"n{rank}", dot_text("✕"), pos=_pos(X_MID, y), fontcolor=hot or RED, fontsize="18")
@@ -292,7 +317,7 @@ def ladder(trace, title: str = "", outcome: str = "violation", lang: str = "en",
                    fontcolor=hot or ORANGE, color=hot or ORANGE, height="0.25", width="0.45")
 
     _brackets(g, trace, lay, w, msl)
-    _arrows(g, trace, lay, w, highlight, n)
+    _arrows(g, trace, lay, w, highlight, n, decisive)
 
     if trace.is_lasso:
         start = trace.loop_start + 1
@@ -314,13 +339,14 @@ def _brackets(g, trace, lay, w, msl):
         stays = []
         for i, s, a, t in trace.steps():
             rank = i + 1
-            if t[side].state == TIME_WAIT and s[side].state != TIME_WAIT:
-                start, length, restarted = rank, t[side].tw, False
-            elif start is not None and t[side].state == TIME_WAIT and a[0] != "tick" and t[side].tw > s[side].tw:
+            before, after = s.tcb(side), t.tcb(side)
+            if after.state == TIME_WAIT and before.state != TIME_WAIT:
+                start, length, restarted = rank, after.tw, False
+            elif start is not None and after.state == TIME_WAIT and kind_of(a) != "tick" and after.tw > before.tw:
                 # A retransmitted FIN restarts the 2MSL timer (§3.10.7.4): a new bracket from here.
                 stays.append((start, rank, length, restarted))
-                start, length, restarted = rank, t[side].tw, True
-            elif start is not None and t[side].state != TIME_WAIT:
+                start, length, restarted = rank, after.tw, True
+            elif start is not None and after.state != TIME_WAIT:
                 stays.append((start, rank, length, restarted))
                 start = None
         if start is not None:
@@ -343,12 +369,12 @@ def _brackets(g, trace, lay, w, msl):
                    height=f"{LINE_H * len(lines) / 72:.3f}", fixedsize="true", fontcolor=PURPLE)
 
 
-def _arrows(g, trace, lay, w, highlight, n):
+def _arrows(g, trace, lay, w, highlight, n, decisive=None):
     """Straight arrows for the segments, each label placed along its arrow clear of the others."""
     # the network's marks (a loss's cross, a duplication's ellipse) stay visible
     placed: List[Tuple[float, float, float, float]] = [
         (X_MID - 18, lay.y[i + 1] - 10, X_MID + 18, lay.y[i + 1] + 10)
-        for i, a in enumerate(trace.actions) if a[0] in ("lose", "dup")]
+        for i, a in enumerate(trace.actions) if kind_of(a) in ("lose", "dup")]
 
     def overlap(box) -> float:
         """How much ``box`` covers the labels placed so far (a lifeline counts as covered)."""
@@ -384,6 +410,9 @@ def _arrows(g, trace, lay, w, highlight, n):
         if not f.end:
             attrs["style"] = "dotted"
             color = GREY
+        if decisive is not None and f.sent_step == decisive:
+            color = ORANGE
+            attrs["penwidth"] = "2.5"
         if highlight and f.end_step == n:
             color = highlight
             attrs["penwidth"] = "2"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from .actions import actor, sent_segments  # noqa: F401  (re-exported: text users read them here)
+# actor and sent_segments are re-exported: text users read them here
+from .actions import actor, direction_of, iss_of, kind, segment_of, sent_segments, timer_of  # noqa: F401
 from .tcb import DIRECTION_NAMES, STATE_NAMES, format_segment
 
 LANGS = ("en", "zh")
@@ -55,24 +56,23 @@ def words(lang: str) -> dict:
 def format_action(action, lang: str = "en") -> str:
     """One action as text: ``server: receive SYN seq=100``, ``network: lose ...``, ``tick``."""
     w = words(lang)
-    kind = action[0]
-    side_names = (w["client"], w["server"])
-    if kind == "deliver":
-        return f"{side_names[1 - action[1]]}{w['colon']}{w['receive']} {format_segment(action[2])}"
-    if kind in ("lose", "dup"):
-        frame = w["lose"] if kind == "lose" else w["duplicate"]
-        return frame.format(network=w["network"], colon=w["colon"], direction=w[DIRECTION_NAMES[action[1]]],
-                            segment=format_segment(action[2]))
-    if kind == "tick":
+    what = kind(action)
+    if what in ("lose", "dup"):
+        frame = w["lose"] if what == "lose" else w["duplicate"]
+        return frame.format(network=w["network"], colon=w["colon"], direction=w[DIRECTION_NAMES[direction_of(action)]],
+                            segment=format_segment(segment_of(action)))
+    if what == "tick":
         return w["tick"]
-    if kind == "timeout":
-        what = w["retransmission timeout"] if action[2] == "retransmission" else w["time-wait timeout"]
-        return f"{side_names[action[1]]}{w['colon']}{what}"
-    if kind == "OPEN":
-        return f"{side_names[action[1]]}{w['colon']}{w['OPEN active'].format(iss=action[2])}"
-    if kind == "LISTEN":
-        return f"{side_names[action[1]]}{w['colon']}{w['OPEN passive']}"
-    return f"{side_names[action[1]]}{w['colon']}{w[kind]}"
+    who = (w["client"], w["server"])[actor(action)] + w["colon"]  # the receiver, for a delivery
+    if what == "deliver":
+        return f"{who}{w['receive']} {format_segment(segment_of(action))}"
+    if what == "timeout":
+        return who + (w["retransmission timeout"] if timer_of(action) == "retransmission" else w["time-wait timeout"])
+    if what == "OPEN":
+        return who + w["OPEN active"].format(iss=iss_of(action))
+    if what == "LISTEN":
+        return who + w["OPEN passive"]
+    return who + w[what]
 
 
 def describe(state, action, next_state, lang: str = "en") -> str:
@@ -81,13 +81,13 @@ def describe(state, action, next_state, lang: str = "en") -> str:
     parts = [format_action(action, lang)]
     side = actor(action)
     if side is not None:
-        before, after = state[side].state, next_state[side].state
+        before, after = state.tcb(side).state, next_state.tcb(side).state
         if before != after:
             parts[0] += f" → {STATE_NAMES[after]}"
         sent = sent_segments(state, action, next_state)
         if sent:
             parts.append(f"{w['send']} " + w["seg_sep"].join(format_segment(s) for s in sent))
-        elif action[0] == "deliver" and next_state[side] == state[side]:
+        elif kind(action) == "deliver" and next_state.tcb(side) == state.tcb(side):
             parts.append(w["no change"])
     return w["sep"].join(parts)
 
