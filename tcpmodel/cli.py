@@ -425,8 +425,12 @@ def cmd_check(args) -> int:
 
         # Steps that write pages out/index.html links to (docs/, explain/, sweep/) go first:
         # write_outputs writes the index last, linking whatever of them it finds.
-        linked_notes = write_linked_pages(args.out, runs)
-        sweep_notes = check_sweeps(args.out, specs)  # the specs' [sweep]s and the TIME-WAIT frontier page
+        sweep_notes, frontier = check_sweeps(args.out, specs)  # the specs' [sweep]s, the TIME-WAIT frontier page
+        # A folder of specs (the main job) also gets the lessons and the documentation diagrams;
+        # checking single files writes just their reports (lessons take seconds to compute).
+        linked_notes = []
+        if any(p.is_dir() for p in paths):
+            linked_notes = write_linked_pages(args.out, runs, frontier=frontier)
         written = write_outputs(args.out, runs)
         written.notes[:0] = linked_notes
     exported = write_formats(args, runs)
@@ -489,9 +493,7 @@ def cmd_explain(args) -> int:
                 mark = "  <--" if i == part.decisive_step and (steps is part.variant_steps or i <= part.replayed) else ""
                 print(f"  {i:>3}. {step}{mark}")
     if not args.no_write:
-        from .render import write_lesson
-
-        written = write_lesson(args.out, lesson)
+        written = _write_lesson(args, lesson)
         for line in written.notes:
             print(line)
         print(f"\n{w['written']}{w['colon']}{written.index}")
@@ -625,14 +627,26 @@ def _print_counts(run) -> None:
             print(f"  {name}: not compared with the spec's {expected:,} (the run is incomplete)")
 
 
+def _write_lesson(args, lesson):
+    """Write a lesson's page; the time-wait page ends with the TIME-WAIT frontier, computed
+    from the built-in specs' declared sweeps."""
+    from .render import write_lesson
+    from .render.frontier import lesson_sections
+
+    frontier = None
+    if lesson.topic == "time-wait":
+        from .frontier import catalogue_frontier
+
+        frontier = catalogue_frontier()
+    return write_lesson(args.out, lesson, extra_sections=lesson_sections(lesson.topic, lesson.lang, frontier))
+
+
 def _explain_json(args, lesson) -> int:
     from .formats import explain_document
 
     doc = explain_document(lesson)  # validated against its schema
     if not args.no_write:
-        from .render import write_lesson
-
-        doc["written"] = str(write_lesson(args.out, lesson).index)
+        doc["written"] = str(_write_lesson(args, lesson).index)
     print(json.dumps(doc, indent=2, ensure_ascii=False))
     return EXIT_OK
 

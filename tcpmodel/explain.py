@@ -368,14 +368,14 @@ def _replay(real: TcpModel, variant_trace: Trace):
         r_before, v_before = states[-1], vs[i]
         side = actor(a)
         same = side is not None and _situation(r_before.tcb(side)) == _situation(v_before.tcb(side))
-        nxt = [t for b, t in real.successors(r_before) if b == a]
-        if not nxt:
+        taken = [t for b, t in real.successors(r_before) if b == a]
+        if not taken:
             # A segment the real run never sent cannot arrive: that is a consequence. A call
             # or a timeout the real endpoint does not make in the same situation deviates.
             if same and (kind(a) != "deliver" or segment_of(a) in r_before.channel(direction_of(a))):
                 deviations.append(i)
             return states, actions, deviations, i
-        t = nxt[0]
+        t = taken[0]
         if same and (t.tcb(side).state != v_after.tcb(side).state
                      or sent_segments(r_before, a, t) != sent_segments(v_before, a, v_after)):
             deviations.append(i)
@@ -422,10 +422,10 @@ def _lost_data(state):
             if rcv.delivered < snd.written]
 
 
-def _rank(move):
+def _rank(pair):
     """The natural order of a well-behaved network: expired timers first, then the oldest
     segment in flight, then the applications, and only then does time pass."""
-    a = move[0]
+    a, _next = pair
     k = kind(a)
     if k == "timeout":
         return (0, 0)
@@ -518,13 +518,30 @@ def _real_config(contrast: Contrast, variant_cfg, specs_dir: Path):
     return real_cfg
 
 
+# The two runs of a part depend on the spec and the property, not on the language: a lesson
+# written in en and zh checks each once. Bounded: a few lessons' runs (no state graphs).
+_RUNS: "dict" = {}
+_RUNS_KEPT = 8
+
+
+def _runs(spec, prop: str, real_cfg):
+    """The variant's and the real protocol's runs of ``prop`` (memoised per process)."""
+    key = (str(spec.path), spec.config, prop, real_cfg)
+    runs = _RUNS.get(key)
+    if runs is None:
+        runs = (run_spec(spec, properties=[prop]), run_spec(spec, properties=[prop], config=real_cfg))
+        if len(_RUNS) >= _RUNS_KEPT:
+            _RUNS.pop(next(iter(_RUNS)))
+        _RUNS[key] = runs
+    return runs
+
+
 def _part(topic: str, contrast: Contrast, lang: str, specs_dir: Path) -> Part:
     spec = load(specs_dir / contrast.spec)
     variant_cfg = spec.config
     real_cfg = _real_config(contrast, variant_cfg, specs_dir)
     prop = contrast.property
-    v_run = run_spec(spec, properties=[prop])
-    r_run = run_spec(spec, properties=[prop], config=real_cfg)
+    v_run, r_run = _runs(spec, prop, real_cfg)
     v_verdict, r_verdict = v_run.result[prop], r_run.result[prop]
     if v_verdict.trace is None:
         raise TcpModelError(f"topic {topic}: the variant {variant_cfg.label} ({contrast.spec}) does not "
@@ -539,9 +556,9 @@ def _part(topic: str, contrast: Contrast, lang: str, specs_dir: Path) -> Part:
         states.append(t)
     real_trace = Trace(tuple(states), tuple(actions))
     last = len(vtrace.actions) - 1
-    before = [i for i in deviations if i <= last]
-    if before:
-        decisive, how = before[-1], ("blocked" if before[-1] == blocked else "deviation")
+    up_to_last = [i for i in deviations if i <= last]
+    if up_to_last:
+        decisive, how = up_to_last[-1], ("blocked" if up_to_last[-1] == blocked else "deviation")
     else:
         decisive, how = last, "dead_end"
     part = Part(contrast.key, _TEXT[lang]["part_heading"].get(contrast.key, ""), prop, v_run.model, real_model,

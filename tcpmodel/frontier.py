@@ -267,14 +267,15 @@ def _with_duplicate(line: FrontierLine, age: Optional[DuplicateAge]) -> Frontier
     return replace(line, duplicate=age)
 
 
-def check_sweeps(out_dir, specs: Sequence[Spec]) -> List[str]:
-    """``tcpmodel check``'s last step: run every declared sweep of ``specs``, write each under
-    ``out_dir/sweep/<spec>/`` and the TIME-WAIT frontier pages; returns lines for the CLI."""
+def check_sweeps(out_dir, specs: Sequence[Spec]) -> Tuple[List[str], Optional[TimeWaitFrontier]]:
+    """A step of ``tcpmodel check``: run every declared sweep of ``specs``, write each under
+    ``out_dir/sweep/<spec>/`` and the TIME-WAIT frontier pages; returns lines for the CLI and
+    the frontier (None when no declared sweep gave one), for the time-wait lesson page."""
     from .render.frontier import PAGE_NAME, write_declared
 
     sweeps = run_declared_sweeps(specs)
     if not sweeps:
-        return []
+        return [], None
     frontier = time_wait_frontier(sweeps)
     notes = write_declared(out_dir, sweeps, frontier)
     points = sum(len(d.result.points) for d in sweeps)
@@ -285,7 +286,7 @@ def check_sweeps(out_dir, specs: Sequence[Spec]) -> List[str]:
                  + f", written under {Path(out_dir) / 'sweep'}/")
     if frontier.lines:
         notes.append(f"TIME-WAIT frontier: {Path(out_dir) / 'sweep' / PAGE_NAME.format(lang='en')} (and .zh.html)")
-    return notes
+    return notes, (frontier if frontier.lines else None)
 
 
 def catalogue_frontier() -> TimeWaitFrontier:

@@ -184,14 +184,14 @@ def _out_of_bounds(low: int, high: int, value: int) -> Optional[str]:
 # growths, it is far below the real count of large runs: it warns only of runs huge beyond doubt.
 HUGE_STATES = 50_000_000  # at tens of thousands of states/s and hundreds of bytes each: hours, GBs
 _BASE_STATES = {"fifo": 25, "bag": 50}  # no data, no faults, msl 1: the fewest over every variant
-_GROWTH = (("max_delay_ticks", 1, 1.3), ("loss", 0, 1.4), ("dup", 0, 5.0), ("incarnations", 1, 2.0),
-           ("client_data", 0, 1.15), ("server_data", 0, 1.2))  # (attribute, reference value, factor)
+_GROWTH = {"max_delay_ticks": (1, 1.3), "loss": (0, 1.4), "dup": (0, 5.0), "incarnations": (1, 2.0),
+           "client_data": (0, 1.15), "server_data": (0, 1.2)}  # attribute -> (reference value, factor)
 
 
 def estimate_states(config: TcpConfig) -> float:
     """A cheap under-estimate of the distinct states of ``config`` (see _GROWTH)."""
     log = math.log(_BASE_STATES.get(config.channel, min(_BASE_STATES.values())))
-    for name, reference, factor in _GROWTH:
+    for name, (reference, factor) in _GROWTH.items():
         log += max(0, getattr(config, name) - reference) * math.log(factor)
     return math.exp(min(log, 700.0))
 

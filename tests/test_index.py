@@ -275,3 +275,25 @@ def test_linked_pages_step_writes_a_selection_and_notes_a_lesson_it_cannot_build
     assert notes == ["explain: lesson close (zh) not written: topic close: the variant does not violate it; nothing to explain"]
     assert sorted(p.name for p in (tmp_path / "out" / "explain").glob("*.html")) == ["close.en.html"]
     assert (tmp_path / "out" / "docs" / "four_step_close.ladder.svg").is_file()
+
+
+def test_the_time_wait_lesson_ends_with_the_frontier(main_job):
+    """The main job's time-wait page (en and zh) carries the TIME-WAIT frontier section after
+    both reasons; the other lessons do not."""
+    _, out = main_job
+    for lang in ("en", "zh"):
+        page = (out / "explain" / f"time-wait.{lang}.html").read_text(encoding="utf-8")
+        section = "<section class='tw-frontier-section'"
+        assert page.count(section) == 1
+        assert page.index(section) > page.rindex('class="conclusion"')
+        assert section not in (out / "explain" / f"close.{lang}.html").read_text(encoding="utf-8")
+
+
+def test_checking_single_files_writes_no_lessons(tmp_path):
+    """Only a folder of specs (the main job) gets lessons and documentation diagrams."""
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "tcpmodel", "check", str(SPECS / "rfc9293_throttled.toml"),
+                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "index.html").is_file() and (out / "rfc9293_throttled").is_dir()
+    assert not (out / "explain").exists() and not (out / "docs").exists()

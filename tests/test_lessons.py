@@ -16,9 +16,9 @@ from tcpmodel.render import write_lesson
 from tcpmodel.render.lesson import ladder_size
 from tcpmodel.render.ladder import ladder
 from tcpmodel.spec import load
-from tcpmodel.tcp.actions import kind, sent_segments
+from tcpmodel.tcp.actions import kind, segment_of, sent_segments, timeout
 from tcpmodel.tcp.properties import CATALOGUE
-from tcpmodel.tcp.tcb import ESTABLISHED, FIN, LAST_ACK, CLOSE_WAIT, CLOSED, TIME_WAIT, LISTEN, SYN_RECEIVED
+from tcpmodel.tcp.tcb import CLIENT, ESTABLISHED, FIN, LAST_ACK, CLOSE_WAIT, CLOSED, TIME_WAIT, LISTEN, SYN_RECEIVED
 
 # topic -> per part: (key, variant label, property, variant steps, decisive step, how it is
 # decisive, the decisive step's text, every deviating step, steps replayed, real steps, real states)
@@ -87,7 +87,7 @@ def test_close_decisive_step_is_the_variants_fin_ack(lessons):
     r = part.real_trace.states[k + 1]
     # the server receives the client's FIN; the variant answers FIN+ACK at once (LAST-ACK),
     # the real protocol only ACKs it (CLOSE-WAIT: half-close, the server may still send)
-    assert kind(a) == "deliver" and a[2].flags & FIN
+    assert kind(a) == "deliver" and segment_of(a).flags & FIN
     assert s.server == part.real_trace.states[k].server  # the same situation
     assert (t.server.state, r.server.state) == (LAST_ACK, CLOSE_WAIT)
     assert [seg.flags & FIN for seg in sent_segments(s, a, t)] == [FIN]
@@ -99,7 +99,7 @@ def test_handshake_decisive_step_is_where_the_server_accepts_the_old_syn(lessons
     k = part.decisive_step - 1
     s, a, t = part.variant_trace.states[k], part.variant_trace.actions[k], part.variant_trace.states[k + 1]
     # the SYN delivered is the network's duplicate of step 2, not a SYN of a live client
-    assert kind(part.variant_trace.actions[1]) == "dup" and a[2][:2] == part.variant_trace.actions[1][2][:2]
+    assert kind(part.variant_trace.actions[1]) == "dup" and segment_of(a).content == segment_of(part.variant_trace.actions[1]).content
     assert (s.server.state, t.server.state) == (LISTEN, ESTABLISHED)
     assert part.real_trace.states[k + 1].server.state == SYN_RECEIVED
     assert not CATALOGUE["no_bogus_open"]().predicate(s, a, t)  # the ghost condition fires here
@@ -111,7 +111,7 @@ def test_time_wait_decisive_steps(lessons):
     assert (lost_ack.variant_trace.states[k + 1].client.state, lost_ack.real_trace.states[k + 1].client.state) == (
         CLOSED, TIME_WAIT)
     k = old_dup.decisive_step - 1
-    assert old_dup.variant_trace.actions[k] == ("timeout", 0, "time-wait")
+    assert old_dup.variant_trace.actions[k] == timeout(CLIENT, "time-wait")
     # the real client is in TIME-WAIT too, its 2*MSL timer still running: it cannot time out
     real_client = old_dup.real_trace.states[k].client
     assert real_client.state == TIME_WAIT and real_client.tw > 0
@@ -368,3 +368,15 @@ def test_cli_explain_rejects_unknown_topic():
     out = subprocess.run([sys.executable, "-m", "tcpmodel", "explain", "nonsense"], capture_output=True, text=True)
     assert out.returncode == 2
     assert "invalid choice" in out.stderr
+
+
+def test_cli_explain_time_wait_ends_with_the_frontier(tmp_path):
+    """`tcpmodel explain time-wait` computes the TIME-WAIT frontier from the built-in specs'
+    declared sweeps and puts it after both reasons; its numbers are the frontier's."""
+    out = subprocess.run([sys.executable, "-m", "tcpmodel", "explain", "time-wait", "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    page = (tmp_path / "explain" / "time-wait.en.html").read_text(encoding="utf-8")
+    section = "<section class='tw-frontier-section'"
+    assert page.count(section) == 1 and page.index(section) > page.rindex('class="conclusion"')
+    assert "ACK delay + RTO + FIN delay" in page

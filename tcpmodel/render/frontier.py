@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import os
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from ..frontier import FOUND, NONE, UNDECIDED, DeclaredSweep, FrontierLine, TimeWaitFrontier
 from .sweep_plot import COLOURS, write_sweep
@@ -397,15 +397,25 @@ STYLE = (".tw-frontier-section table{border-collapse:collapse;margin:0.6em 0 1.2
          ".tw-frontier-section svg{max-width:100%;height:auto;display:block;margin:0.6em 0}")
 
 
-def frontier_section_html(frontier: TimeWaitFrontier, lang: str) -> str:
-    """The TIME-WAIT frontier as one ``<section>`` in ``lang`` (en, zh), with its own style."""
+def frontier_section_html(frontier: TimeWaitFrontier, lang: str, heading: bool = True) -> str:
+    """The TIME-WAIT frontier as one ``<section>`` in ``lang`` (en, zh), with its own style;
+    without its ``<h2>`` when ``heading`` is False (a page that gives the heading itself)."""
     w = _check_lang(lang)
     e = html.escape
     paras = "".join(f"<p>{e(p)}</p>" for p in explanation(frontier, lang))
     tables = "".join(_reason_table(frontier, r, lang) for r in ("lost_ack", "old_duplicates"))
     plots = grid_svg(frontier, lang) + rto_svg(frontier, lang) if frontier.lines else ""
+    title = f"<h2>{e(w['title'])}</h2>" if heading else ""
     return (f"<section class='tw-frontier-section' lang='{lang}'><style>{STYLE}</style>"
-            f"<h2>{e(w['title'])}</h2>{paras}<p class='rules'>{e(w['rules'])}</p>{tables}{plots}</section>\n")
+            f"{title}{paras}<p class='rules'>{e(w['rules'])}</p>{tables}{plots}</section>\n")
+
+
+def lesson_sections(topic: str, lang: str, frontier: Optional[TimeWaitFrontier]) -> List[Tuple[str, str]]:
+    """The extra sections of a lesson page (``write_lesson(..., extra_sections=...)``): the
+    time-wait lesson ends with the frontier, when there is one; other topics have none."""
+    if topic != "time-wait" or frontier is None or not frontier.lines:
+        return []
+    return [(_check_lang(lang)["title"], frontier_section_html(frontier, lang, heading=False))]
 
 
 def frontier_page_html(frontier: TimeWaitFrontier, lang: str) -> str:

@@ -263,16 +263,16 @@ def _steps_table(run, verdict) -> str:
     rows = ["<table class='steps'><tr><th>#</th><th>step</th><th>client</th><th>server</th><th>in flight</th></tr>"]
     tr = verdict.trace
     s0 = tr.states[0]
-    rows.append(f"<tr><td>0</td><td>initial</td><td>{STATE_NAMES[s0[0].state]}</td><td>{STATE_NAMES[s0[1].state]}</td><td></td></tr>")
+    rows.append(f"<tr><td>0</td><td>initial</td><td>{STATE_NAMES[s0.client.state]}</td><td>{STATE_NAMES[s0.server.state]}</td><td></td></tr>")
     for i, s, a, t in tr.steps():
         cls = []
         if tr.is_lasso and i >= tr.loop_start:
             cls.append("cycle")
         if i == len(tr) - 1 and _outcome(verdict) == "violation":
             cls.append("bad")
-        flight = "; ".join([f"c→s {short_segment(x)}" for x in t[2]] + [f"s→c {short_segment(x)}" for x in t[3]])
+        flight = "; ".join([f"c→s {short_segment(x)}" for x in t.c2s] + [f"s→c {short_segment(x)}" for x in t.s2c])
         rows.append(f"<tr class='{' '.join(cls)}'><td>{i + 1}</td><td>{html.escape(run.model.describe(s, a, t))}</td>"
-                    f"<td>{STATE_NAMES[t[0].state]}</td><td>{STATE_NAMES[t[1].state]}</td><td>{html.escape(flight)}</td></tr>")
+                    f"<td>{STATE_NAMES[t.client.state]}</td><td>{STATE_NAMES[t.server.state]}</td><td>{html.escape(flight)}</td></tr>")
     rows.append("</table>")
     if tr.is_lasso:
         rows.append(f"<p class='cycle'>The steps from {tr.loop_start + 1} on form a cycle that repeats forever.</p>")
@@ -662,7 +662,8 @@ def write_outputs(out_dir, runs) -> Written:
     return Written(root, root / "index.html", notes, {str(run.spec.path): name for run, name in zip(runs, folders)})
 
 
-def write_linked_pages(out_dir, runs, topics: Sequence[str] = (), langs: Sequence[str] = ("en", "zh")) -> List[str]:
+def write_linked_pages(out_dir, runs, topics: Sequence[str] = (), langs: Sequence[str] = ("en", "zh"),
+                       frontier=None) -> List[str]:
     """What the main job (``tcpmodel check``) writes besides the spec reports, so that
     out/index.html can link to it: ``out/docs/`` (the canonical diagrams, as ``tcpmodel
     diagram`` writes them) and ``out/explain/`` (each lesson in each language, as ``tcpmodel
@@ -670,13 +671,16 @@ def write_linked_pages(out_dir, runs, topics: Sequence[str] = (), langs: Sequenc
 
     The canonical runs come from ``runs`` when the canonical specs were checked with their
     graph (``tcpmodel check specs/``), else from the built-in catalogue. ``topics``: the
-    lessons to write (default: every topic). Returns notes (e.g. Graphviz missing), each once.
+    lessons to write (default: every topic). ``frontier``: the TIME-WAIT frontier the
+    time-wait lesson ends with (default: computed from the built-in specs' declared sweeps).
+    Returns notes (e.g. Graphviz missing), each once.
     """
     from ..explain import TOPICS, explain
     from ..library import catalogue_dir
     from ..run import run_spec
     from ..spec import load
     from .canonical import CANONICAL, write_canonical_docs
+    from .frontier import lesson_sections
     from .lesson import write_lesson
 
     root = check_out_dir(out_dir)
@@ -692,5 +696,9 @@ def write_linked_pages(out_dir, runs, topics: Sequence[str] = (), langs: Sequenc
             except TcpModelError as exc:  # one lesson that cannot be built does not sink the reports
                 notes.append(f"explain: lesson {topic} ({lang}) not written: {safe_text(exc, 300)}")
                 continue
-            notes += write_lesson(root, lesson).notes
+            if topic == "time-wait" and frontier is None:
+                from ..frontier import catalogue_frontier
+
+                frontier = catalogue_frontier()
+            notes += write_lesson(root, lesson, extra_sections=lesson_sections(topic, lang, frontier)).notes
     return list(dict.fromkeys(notes))
