@@ -164,16 +164,15 @@ def check(
     properties = contract.check_arguments(model, properties, max_states, max_seconds, max_memory, progress,
                                           progress_interval, keep_graph, store, STORES)
     init = contract.initial_states(model)
-    successors = model.successors
-    is_terminal = is_terminal_of(model)
     live_props = [p for p in properties if p.kind == LEADS_TO]
     keep_edges = keep_graph or bool(live_props)
     exact = store == "exact"
+    space = compact_of(model)
 
-    ctx = _Context(exact, successors, is_terminal, properties, keep_edges)
+    ctx = _Context(exact, model, space, properties, keep_edges)
     for s in init:
         try:
-            ctx.add_initial(s)
+            ctx.add_initial(space.encode(s) if space is not None else s)
         except Exception as exc:
             raise contract.diagnose(model, properties, (exc, s)) from exc
     n_init = len(ctx.parent)
@@ -194,7 +193,8 @@ def check(
         if ctx.error is not None:
             stop_reason = "model error"
         complete = not stop_reason
-        graph = Graph(ctx.states, ctx.parent, ctx.level_starts, n_init, ctx.offsets, ctx.targets, ctx.action_ids,
+        states = ctx.states if space is None or ctx.states is None else NamedStates(ctx.states, space.decode)
+        graph = Graph(states, ctx.parent, ctx.level_starts, n_init, ctx.offsets, ctx.targets, ctx.action_ids,
                       ctx.actions, ctx.fps, ctx.masks)
         result, live_seconds = _decide(model, properties, ctx, graph, complete, live_props)
     finally:
@@ -301,14 +301,56 @@ class _Limits:
         return ""
 
 
-class _Context:
-    """Exploration state shared by the loops and the code after them (not a hot object)."""
+def compact_of(model):
+    """The model's compact view (``model.compact()``), or None when it offers none.
 
-    def __init__(self, exact, successors, is_terminal, properties, keep_edges):
+    A compact view explores *keys* instead of states: ``init_states()``, ``successors(key)``
+    (``(action, key)`` pairs, in the order of the model's own successors), ``is_terminal(key)``,
+    ``encode(state) -> key``, ``decode(key) -> state`` and ``fingerprinter()`` (a function
+    giving the fingerprint :func:`.fingerprint.make_fingerprint` gives the decoded state).
+    Keys are cheap to hash and store (a model packs interned component ids into an int);
+    everything the engine shows -- predicates' arguments, traces, the graph -- is decoded.
+    """
+    make = getattr(model, "compact", None)
+    return make() if make is not None else None
+
+
+class NamedStates:
+    """The explored keys seen as the model's states (decoded on access, not stored twice)."""
+
+    def __init__(self, keys, decode):
+        self.keys = keys
+        self.decode = decode
+
+    def __len__(self):
+        return len(self.keys)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self.decode(k) for k in self.keys[i]]
+        return self.decode(self.keys[i])
+
+    def __iter__(self):
+        return map(self.decode, self.keys)
+
+
+class _Context:
+    """Exploration state shared by the loops and the code after them (not a hot object).
+
+    With a compact view (``space``) the loops handle keys; ``decode`` turns one into the
+    state that predicates and errors see."""
+
+    def __init__(self, exact, model, space, properties, keep_edges):
         self.exact = exact
-        self.successors = successors
-        self.first_successors = contract.validating(successors)  # for the first chunk
-        self.is_terminal = is_terminal
+        if space is None:
+            self.successors = model.successors
+            self.first_successors = contract.validating(model.successors)  # for the first chunk
+            self.is_terminal = is_terminal_of(model)
+            self.decode = None
+        else:  # the model's own compact view: its keys need no contract check
+            self.successors = self.first_successors = space.successors
+            self.is_terminal = space.is_terminal
+            self.decode = space.decode
         self.found = {}  # name -> ("state", id) | ("step", id, action, next_state)
         self.inv = tuple((p.name, p.predicate) for p in properties if p.kind == ALWAYS)
         self.wit = tuple((p.name, p.predicate) for p in properties if p.kind == SOMETIMES)
@@ -331,7 +373,10 @@ class _Context:
         self.seen = None if exact else set()
         self.fps = None if exact else array("q")
         self.frontier = None if exact else []
-        self.fingerprint = None if exact else make_fingerprint()
+        if exact:
+            self.fingerprint = None
+        else:
+            self.fingerprint = make_fingerprint() if space is None else space.fingerprinter()
         self.parent = array("i")  # ids fit in 31 bits: 2**31 states would need ~100 GB here
         self.transitions = 0
         self.level_starts = [0]
@@ -363,6 +408,8 @@ class _Context:
 
     def check_state(self, t, i) -> bool:
         """Evaluate the state properties on new state ``t`` (id ``i``); True while any is left."""
+        if self.decode is not None:
+            t = self.decode(t)
         for name, pred in self.inv:
             if not pred(t):
                 self.found[name] = ("state", i)
@@ -379,6 +426,8 @@ class _Context:
 
     def check_step(self, s, action, t, sid) -> bool:
         """Evaluate the step properties on a transition; True while any is left."""
+        if self.decode is not None:
+            s, t = self.decode(s), self.decode(t)
         if self.steps:
             for name, pred in self.steps:
                 if not pred(s, action, t):
@@ -396,6 +445,8 @@ class _Context:
         is kept (with the state being expanded) for the contract diagnosis after the loop."""
         if isinstance(exc, MemoryError):
             return "memory limit"
+        if self.decode is not None and state is not None:
+            state = self.decode(state)
         self.error = (exc, state)
         return ""
 
