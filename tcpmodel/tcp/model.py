@@ -584,22 +584,29 @@ class CompactTcp:
     keys are not comparable across model instances (fingerprints are).
     """
 
-    def __init__(self, model: TcpModel, tcb_bits: int = 20, channel_bits: int = 22, sent_bits: int = 16):
+    def __init__(self, model: TcpModel, tcb_bits: int = 10, channel_bits: int = 22, sent_bits: int = 16):
         self.model = model
         config = model.config
         self.tcb_bits, self.channel_bits, self.sent_bits = tcb_bits, channel_bits, sent_bits
-        # Key layout, low bits first: client, server, c2s, s2c, loss budget, dup budget.
-        self.tcb_mask = (1 << tcb_bits) - 1
-        self.channel_mask = (1 << channel_bits) - 1
-        self.server_at = tcb_bits
-        self.c2s_at = 2 * tcb_bits
-        self.s2c_at = 2 * tcb_bits + channel_bits
-        self.loss_at = 2 * tcb_bits + 2 * channel_bits
+        # Key layout, low bits first: loss budget, dup budget, client, server, c2s, s2c. The
+        # s2c id is the top field, unbounded (a Python int grows); the others have fixed widths.
+        # Why this order and these widths: a key below 2**60 is a 2-digit int, 32 bytes, and
+        # one above a 3-digit int, 48 bytes with the allocator's rounding. The reachable TCBs
+        # are few (about 60 on the issue-13 configurations: they hold small sequence numbers
+        # and counters), the channels many (10^4-10^5), so with 2 fault bits the s2c ids up to
+        # 2**16 keep the key in 2 digits.
         loss_bits = max(config.loss, 0).bit_length() or 1
         dup_bits = max(config.dup, 0).bit_length() or 1
+        self.loss_at = 0
         self.loss_mask = (1 << loss_bits) - 1
-        self.dup_at = self.loss_at + loss_bits
+        self.dup_at = loss_bits
         self.dup_mask = (1 << dup_bits) - 1
+        self.tcb_mask = (1 << tcb_bits) - 1
+        self.channel_mask = (1 << channel_bits) - 1
+        self.client_at = loss_bits + dup_bits
+        self.server_at = self.client_at + tcb_bits
+        self.c2s_at = self.server_at + tcb_bits
+        self.s2c_at = self.c2s_at + channel_bits
         self.loss_one = 1 << self.loss_at
         self.dup_one = 1 << self.dup_at
         self.bag = model.bag
@@ -688,15 +695,15 @@ class CompactTcp:
         if not (0 <= loss <= self.loss_mask and 0 <= dup <= self.dup_mask):
             raise TcpModelError(f"fault budgets loss={loss}, dup={dup} do not fit the compact key "
                                 f"(at most {self.loss_mask} and {self.dup_mask} for this configuration)")
-        return (self.tcb_id(client) | self.tcb_id(server) << self.server_at | self.channel_id(c2s) << self.c2s_at
+        return (self.tcb_id(client) << self.client_at | self.tcb_id(server) << self.server_at | self.channel_id(c2s) << self.c2s_at
                 | self.channel_id(s2c) << self.s2c_at | loss << self.loss_at | dup << self.dup_at)
 
     def decode(self, key: int) -> GlobalState:
         """The named global state of a key."""
         tm, cm = self.tcb_mask, self.channel_mask
         return _tuple_new(GlobalState, (
-            self.tcbs[key & tm], self.tcbs[key >> self.server_at & tm],
-            self.channels[key >> self.c2s_at & cm], self.channels[key >> self.s2c_at & cm],
+            self.tcbs[key >> self.client_at & tm], self.tcbs[key >> self.server_at & tm],
+            self.channels[key >> self.c2s_at & cm], self.channels[key >> self.s2c_at],
             key >> self.loss_at & self.loss_mask, key >> self.dup_at & self.dup_mask))
 
     def init_states(self):
@@ -710,8 +717,8 @@ class CompactTcp:
         (the tuple hash of its components' 60-bit codes), from codes memoised by id."""
         tm, cm = self.tcb_mask, self.channel_mask
         try:
-            return hash((self.tcb_codes[key & tm], self.tcb_codes[key >> self.server_at & tm],
-                         self.channel_codes[key >> self.c2s_at & cm], self.channel_codes[key >> self.s2c_at & cm],
+            return hash((self.tcb_codes[key >> self.client_at & tm], self.tcb_codes[key >> self.server_at & tm],
+                         self.channel_codes[key >> self.c2s_at & cm], self.channel_codes[key >> self.s2c_at],
                          self.loss_codes[key >> self.loss_at & self.loss_mask],
                          self.dup_codes[key >> self.dup_at & self.dup_mask]))
         except IndexError:  # a component interned since the codes were last brought up to date
@@ -721,15 +728,16 @@ class CompactTcp:
     def fingerprinter(self):
         """``fingerprint`` with its tables bound as locals (the explorer's hot path)."""
         tm, cm = self.tcb_mask, self.channel_mask
-        server_at, c2s_at, s2c_at, loss_at, dup_at = self.server_at, self.c2s_at, self.s2c_at, self.loss_at, self.dup_at
+        client_at, server_at, c2s_at, s2c_at = self.client_at, self.server_at, self.c2s_at, self.s2c_at
+        loss_at, dup_at = self.loss_at, self.dup_at
         lm, dm = self.loss_mask, self.dup_mask
         tcodes, ccodes, lcodes, dcodes = self.tcb_codes, self.channel_codes, self.loss_codes, self.dup_codes
         fill = self._fill_codes
 
         def fingerprint(key):
             try:
-                return hash((tcodes[key & tm], tcodes[key >> server_at & tm], ccodes[key >> c2s_at & cm],
-                             ccodes[key >> s2c_at & cm], lcodes[key >> loss_at & lm], dcodes[key >> dup_at & dm]))
+                return hash((tcodes[key >> client_at & tm], tcodes[key >> server_at & tm], ccodes[key >> c2s_at & cm],
+                             ccodes[key >> s2c_at], lcodes[key >> loss_at & lm], dcodes[key >> dup_at & dm]))
             except IndexError:
                 fill()
                 return fingerprint(key)
@@ -808,20 +816,21 @@ class CompactTcp:
         """``(action, next key)`` pairs, in the order of the named model: user calls (client,
         server), deliveries (c2s, s2c), timeouts (client, server), the tick, losses, duplications."""
         tm, cm = self.tcb_mask, self.channel_mask
-        server_at, c2s_at, s2c_at = self.server_at, self.c2s_at, self.s2c_at
-        c = key & tm
+        client_at, server_at, c2s_at, s2c_at = self.client_at, self.server_at, self.c2s_at, self.s2c_at
+        c = key >> client_at & tm
         s = key >> server_at & tm
         a = key >> c2s_at & cm
-        b = key >> s2c_at & cm
+        b = key >> s2c_at
         sent_bits = self.sent_bits
         inserted = self.inserted
         out = []
         append = out.append
 
         # User calls (RFC 9293 §3.10.1-§3.10.5) and timeouts (§3.10.8): one TCB changes and
-        # may send on its outgoing channel. ``rest`` is the key without those two fields.
-        client_rest = key & ~(tm | cm << c2s_at)
-        server_rest = key & ~(tm << server_at | cm << s2c_at)
+        # may send on its outgoing channel. ``*_rest``: the key with those two fields cleared.
+        below_s2c = key & ((1 << s2c_at) - 1)
+        client_rest = key & ~(tm << client_at | cm << c2s_at)
+        server_rest = below_s2c & ~(tm << server_at)
         moves = self.user_moves[CLIENT][c]
         if moves is None:
             moves = self._user(CLIENT, c)
@@ -832,7 +841,7 @@ class CompactTcp:
                     na = self._insert(a, sent)
             else:
                 na = a
-            append((action, client_rest | t | na << c2s_at))
+            append((action, client_rest | t << client_at | na << c2s_at))
         moves = self.user_moves[SERVER][s]
         if moves is None:
             moves = self._user(SERVER, s)
@@ -846,11 +855,12 @@ class CompactTcp:
             append((action, server_rest | t << server_at | nb << s2c_at))
 
         # Segment arrival (§3.10.7): the receiver's TCB and both channels change.
-        channels_rest = key & ~(tm | tm << server_at | cm << c2s_at | cm << s2c_at)
+        faults = key & ((1 << client_at) - 1)
         if a:
             arrivals = self.arrived[C2S].get(s << self.channel_bits | a)
             if arrivals is None:
                 arrivals = self._arrive(C2S, s, a)
+            client_part = faults | c << client_at
             for action, t, rest, sent in arrivals:
                 if sent:
                     nb = inserted.get(b << sent_bits | sent)
@@ -858,11 +868,12 @@ class CompactTcp:
                         nb = self._insert(b, sent)
                 else:
                     nb = b
-                append((action, channels_rest | c | t << server_at | rest << c2s_at | nb << s2c_at))
+                append((action, client_part | t << server_at | rest << c2s_at | nb << s2c_at))
         if b:
             arrivals = self.arrived[S2C].get(c << self.channel_bits | b)
             if arrivals is None:
                 arrivals = self._arrive(S2C, c, b)
+            server_part = faults | s << server_at
             for action, t, rest, sent in arrivals:
                 if sent:
                     na = inserted.get(a << sent_bits | sent)
@@ -870,7 +881,7 @@ class CompactTcp:
                         na = self._insert(a, sent)
                 else:
                     na = a
-                append((action, channels_rest | t | s << server_at | na << c2s_at | rest << s2c_at))
+                append((action, server_part | t << client_at | na << c2s_at | rest << s2c_at))
 
         # Timeouts, unless a segment at its age limit must go first (see the module docstring).
         none_at_limit = self.none_at_limit
@@ -886,7 +897,7 @@ class CompactTcp:
                         na = self._insert(a, sent)
                 else:
                     na = a
-                append((action, client_rest | t | na << c2s_at))
+                append((action, client_rest | t << client_at | na << c2s_at))
             moves = self.timeout_moves[SERVER][s]
             if moves is None:
                 moves = self._timeout(SERVER, s)
@@ -911,35 +922,33 @@ class CompactTcp:
                 ab = self.aged[b]
                 if ab is None:
                     ab = self._age(b)
-                append((TICK, channels_rest | tc[0] | ts[0] << server_at | aa << c2s_at | ab << s2c_at))
+                append((TICK, faults | tc[0] << client_at | ts[0] << server_at | aa << c2s_at | ab << s2c_at))
 
-        # Faults: lose or duplicate one segment, within the budgets.
+        # Faults: lose or duplicate one segment, within the budgets (the lowest fields).
         if key >> self.loss_at & self.loss_mask:
-            lost_rest = key - self.loss_one
-            c2s_rest = lost_rest & ~(cm << c2s_at)
+            for_c2s = (key - self.loss_one) & ~(cm << c2s_at)
             losses = self.lost[C2S][a]
             if losses is None:
                 losses = self._lose(C2S, a)
             for action, na in losses:
-                append((action, c2s_rest | na << c2s_at))
-            s2c_rest = lost_rest & ~(cm << s2c_at)
+                append((action, for_c2s | na << c2s_at))
+            for_s2c = (below_s2c - self.loss_one)
             losses = self.lost[S2C][b]
             if losses is None:
                 losses = self._lose(S2C, b)
             for action, nb in losses:
-                append((action, s2c_rest | nb << s2c_at))
+                append((action, for_s2c | nb << s2c_at))
         if key >> self.dup_at & self.dup_mask:
-            dup_rest = key - self.dup_one
-            c2s_rest = dup_rest & ~(cm << c2s_at)
+            for_c2s = (key - self.dup_one) & ~(cm << c2s_at)
             dups = self.duplicated[C2S][a]
             if dups is None:
                 dups = self._duplicate(C2S, a)
             for action, na in dups:
-                append((action, c2s_rest | na << c2s_at))
-            s2c_rest = dup_rest & ~(cm << s2c_at)
+                append((action, for_c2s | na << c2s_at))
+            for_s2c = (below_s2c - self.dup_one)
             dups = self.duplicated[S2C][b]
             if dups is None:
                 dups = self._duplicate(S2C, b)
             for action, nb in dups:
-                append((action, s2c_rest | nb << s2c_at))
+                append((action, for_s2c | nb << s2c_at))
         return out
