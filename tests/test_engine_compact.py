@@ -177,3 +177,53 @@ def test_fault_budgets_outside_the_key_are_refused():
     state = model.init_states()[0]
     with pytest.raises(TcpModelError, match="fault budgets"):
         model.compact().encode(state._replace(loss=5))
+
+
+# --------------------------------------------------------------------------------------------
+# The batched fingerprint store (numpy): same sets, same hashes, same ids as one at a time
+
+
+def test_the_fingerprint_table_is_a_set():
+    import numpy as np
+
+    from tcpmodel.engine.visited import FingerprintTable
+
+    rng = np.random.default_rng(7)
+    table, seen = FingerprintTable(capacity=16), set()
+    for _ in range(150):
+        # Narrow values: many repeats, many probe collisions, and now and then the value 0.
+        batch = np.unique(rng.integers(-3000, 3000, size=int(rng.integers(1, 500))))
+        rng.shuffle(batch)
+        new = table.add_new(batch)
+        assert new.tolist() == [int(x) not in seen for x in batch]
+        seen.update(batch.tolist())
+        assert len(table) == len(seen)
+    assert 0 in seen and table.has_zero
+
+
+def test_batched_tuple_hashes_are_pythons():
+    import numpy as np
+
+    from tcpmodel.engine.fingerprint import tuple_hashes
+
+    rng = random.Random(3)
+    rows = [[rng.randrange(2 ** 61 - 1) for _ in range(6)] for _ in range(500)] + [[0] * 6, [2 ** 61 - 2] * 6]
+    lanes = [np.array([r[i] for r in rows], dtype=np.uint64) for i in range(6)]
+    assert tuple_hashes(lanes).tolist() == [hash(tuple(r)) for r in rows]
+    space = model_of("rfc9293_faults").compact()
+    keys = bfs_keys(space, 3000)
+    assert space.fingerprints(keys).tolist() == [space.fingerprint(k) for k in keys]
+
+
+@pytest.mark.parametrize("name", SPECS)
+@pytest.mark.parametrize("limit", [1, 777, 5000, None])
+def test_the_batched_store_numbers_states_as_the_exact_one(name, limit):
+    # Safety properties only: the fingerprint store then runs the batched loop.
+    spec = load(ROOT / "specs" / f"{name}.toml")
+    props = [p for p in build(spec.properties) if p.kind in ("always", "sometimes", "deadlock")]
+    results = []
+    for store in ("exact", "fingerprint"):
+        r = check(TcpModel(spec.config), props, store=store, max_states=limit or spec.max_states)
+        verdicts = {n: (v.status, v.trace and (v.trace.states, v.trace.actions)) for n, v in r.verdicts.items()}
+        results.append((r.stats.states, r.stats.transitions, r.stats.depth, r.stats.complete, verdicts))
+    assert results[0] == results[1]

@@ -34,6 +34,7 @@ import time
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Callable, Optional, Sequence
 
 from ..errors import ModelDefinitionError, ReplayError, TcpModelError
@@ -177,7 +178,13 @@ def check(
             raise contract.diagnose(model, properties, (exc, s)) from exc
     n_init = len(ctx.parent)
 
-    loop = _loop_plain if exact and not (keep_edges or ctx.steps or ctx.wsteps) else _loop_full
+    plain = not (keep_edges or ctx.steps or ctx.wsteps)
+    if plain and exact:
+        loop = _loop_plain
+    elif plain and getattr(space, "fingerprints", None) is not None:
+        loop = _loop_batched
+    else:
+        loop = _loop_full
     rss = _RssReader() if max_memory is not None else None
     started = time.perf_counter()
     stop_reason = ""
@@ -368,7 +375,9 @@ class _Context:
                     self.masks.setdefault(pred, bytearray())
         self.live = tuple(self.masks.items())
         self.checks = bool(self.inv or self.wit or self.live)
-        self.index = {} if exact else None  # exact: state -> id (_loop_plain stores None)
+        self.space = space
+        self.index = {} if exact else None  # exact: state -> id (_loop_full)
+        self.visited = set() if exact else None  # exact: the states (_loop_plain needs no ids)
         self.states = [] if exact else None
         self.seen = None if exact else set()
         self.fps = None if exact else array("q")
@@ -395,6 +404,7 @@ class _Context:
             if s in self.index:
                 return
             self.index[s] = n
+            self.visited.add(s)
             self.states.append(s)
         else:
             f = self.fingerprint(s)
@@ -478,7 +488,8 @@ class _Context:
 
 def _loop_plain(ctx, limits):
     """BFS storing no transitions: invariants, state witnesses and deadlock only."""
-    index = ctx.index
+    visited = ctx.visited
+    visit = visited.add
     states = ctx.states
     parent_append = ctx.parent.append
     states_append = states.append
@@ -510,11 +521,10 @@ def _loop_plain(ctx, limits):
                     found[deadlock_name] = ("state", sid)
                     deadlock_name = None
                 for _action, t in succs:
-                    if t not in index:
-                        # Only membership is read here, so no id is stored: a shared constant
-                        # instead of a fresh int object per state saves 32 bytes a state and
-                        # the cache misses of writing them (_loop_full needs the ids).
-                        index[t] = None
+                    if t not in visited:
+                        # Only membership is read here, so a set: 16-byte slots instead of a
+                        # dict's 24 bytes plus index (_loop_full needs the ids: a dict).
+                        visit(t)
                         states_append(t)
                         parent_append(sid)
                         if checks:
@@ -617,6 +627,89 @@ def _loop_full(ctx, limits):
                 edges.flush()
             sid = stop
             successors = ctx.successors
+            reason = limits.end_of_chunk(ctx, transitions, stop, n)
+            if reason:
+                return reason
+    except Exception as exc:
+        return ctx.failed(exc, s)
+    return ""
+
+
+def _loop_batched(ctx, limits):
+    """BFS with the fingerprint store for a compact model that fingerprints a batch at once
+    (``space.fingerprints(keys)``): the successors of a chunk are collected, fingerprinted and
+    looked up in a :class:`.visited.FingerprintTable` together, and the new ones numbered in
+    the order they were generated -- the ids, parents and levels of the one-at-a-time loops.
+    Invariants, state witnesses and deadlock only (no edges, no step properties)."""
+    import numpy as np
+
+    from .visited import FingerprintTable
+
+    fingerprints = ctx.space.fingerprints
+    table = FingerprintTable()
+    table.add_new(np.frombuffer(ctx.fps, dtype=np.int64).copy())
+    ctx.seen = None  # the table holds the initial fingerprints from here on
+    queue = ctx.frontier
+    fps = ctx.fps
+    parent = ctx.parent
+    successors = ctx.successors
+    is_terminal = ctx.is_terminal
+    found = ctx.found
+    check_state = ctx.check_state
+    checks = ctx.checks
+    deadlock_name = ctx.deadlock_name if ctx.deadlock_name not in found else None
+    level_starts = ctx.level_starts
+    second = itemgetter(1)  # the next state of an (action, next state) pair, called from C
+    batch = []
+    batch_extend = batch.extend
+    counts = []
+    counts_append = counts.append
+    transitions = 0
+    n = len(queue)
+    sid = 0
+    base = 0
+    level_end = n
+    s = None
+    try:
+        while sid < n:
+            if sid == level_end:
+                level_starts.append(sid)
+                level_end = n
+                del queue[:sid - base]  # the level just expanded is freed here
+                base = sid
+            first = sid
+            stop = min(level_end, sid + CHUNK)
+            for sid in range(sid, stop):
+                s = queue[sid - base]
+                succs = successors(s)
+                counts_append(len(succs))
+                if succs:
+                    batch_extend(map(second, succs))
+                elif deadlock_name is not None and not is_terminal(s):
+                    found[deadlock_name] = ("state", sid)
+                    deadlock_name = None
+            s = None
+            transitions += len(batch)
+            if batch:
+                f = fingerprints(batch)
+                # First occurrences in generation order, then the ones not seen before.
+                _, firsts = np.unique(f, return_index=True)
+                firsts.sort()
+                firsts = firsts[table.add_new(f[firsts])]
+                owners = np.repeat(np.arange(first, stop, dtype=np.int32), counts)[firsts]
+                fps.frombytes(f[firsts].tobytes())
+                parent.frombytes(owners.tobytes())
+                new = [batch[i] for i in firsts.tolist()]
+                queue.extend(new)
+                if checks:
+                    for t in new:
+                        checks = check_state(t, n)
+                        n += 1
+                else:
+                    n += len(new)
+                del batch[:]
+            del counts[:]
+            sid = stop
             reason = limits.end_of_chunk(ctx, transitions, stop, n)
             if reason:
                 return reason

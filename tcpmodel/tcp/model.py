@@ -37,7 +37,7 @@ TIME-WAIT frontier moves between the two.
 
 from __future__ import annotations
 
-from ..engine.fingerprint import code_of
+from ..engine.fingerprint import code_of, tuple_hashes
 from ..errors import TcpModelError
 from . import text
 from .actions import TICK, deliver, duplicate, lose, timeout, user_call
@@ -636,6 +636,8 @@ class CompactTcp:
         self.channel_codes = []
         self.loss_codes = [code_of(i) for i in range(self.loss_mask + 1)]
         self.dup_codes = [code_of(i) for i in range(self.dup_mask + 1)]
+        self._np_tcb_codes = self._np_channel_codes = ()  # numpy copies, for fingerprints()
+        self._np_loss_codes = self._np_dup_codes = None
         self.channel_id(())
 
     # ------------------------------------------------------------------ interning
@@ -743,6 +745,32 @@ class CompactTcp:
                 return fingerprint(key)
 
         return fingerprint
+
+    def fingerprints(self, keys):
+        """``[fingerprint(k) for k in keys]`` as an int64 numpy array, computed by numpy on a
+        whole batch (the explorer's batched fingerprint store)."""
+        import numpy as np
+
+        self._fill_codes()
+        if self._np_loss_codes is None:
+            self._np_loss_codes = np.array(self.loss_codes, dtype=np.uint64)
+            self._np_dup_codes = np.array(self.dup_codes, dtype=np.uint64)
+        if len(self._np_tcb_codes) != len(self.tcb_codes):
+            self._np_tcb_codes = np.array(self.tcb_codes, dtype=np.uint64)
+        if len(self._np_channel_codes) != len(self.channel_codes):
+            self._np_channel_codes = np.array(self.channel_codes, dtype=np.uint64)
+        try:
+            k = np.fromiter(keys, dtype=np.uint64, count=len(keys))
+        except OverflowError:  # a key of 64 bits or more (s2c ids beyond 2**(64 - s2c_at)): one by one
+            fingerprint = self.fingerprinter()
+            return np.fromiter(map(fingerprint, keys), dtype=np.int64, count=len(keys))
+        u = np.uint64
+        tcodes, ccodes = self._np_tcb_codes, self._np_channel_codes
+        tm, cm = u(self.tcb_mask), u(self.channel_mask)
+        return tuple_hashes((tcodes[(k >> u(self.client_at)) & tm], tcodes[(k >> u(self.server_at)) & tm],
+                             ccodes[(k >> u(self.c2s_at)) & cm], ccodes[k >> u(self.s2c_at)],
+                             self._np_loss_codes[(k >> u(self.loss_at)) & u(self.loss_mask)],
+                             self._np_dup_codes[(k >> u(self.dup_at)) & u(self.dup_mask)]))
 
     def _fill_codes(self):
         for table, codes in ((self.tcbs, self.tcb_codes), (self.channels, self.channel_codes)):
