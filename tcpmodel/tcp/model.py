@@ -639,6 +639,9 @@ class CompactTcp:
         self._np_tcb_codes = self._np_channel_codes = ()  # numpy copies, for fingerprints()
         self._np_loss_codes = self._np_dup_codes = None
         self.channel_id(())
+        # The fault budgets: (field position, mask, one unit, per-direction table, filler).
+        self.budgets = ((self.loss_at, self.loss_mask, self.loss_one, self.lost, self._lose),
+                        (self.dup_at, self.dup_mask, self.dup_one, self.duplicated, self._duplicate))
 
     # ------------------------------------------------------------------ interning
     def tcb_id(self, tcb) -> int:
@@ -840,6 +843,33 @@ class CompactTcp:
         return out
 
     # ------------------------------------------------------------------ the hot path
+    def _emit_arrivals(self, arrivals, rest, tcb_at, in_at, out_chan, out_at, append):
+        """Append the successors of ``arrivals`` ((action, TCB id, rest of the incoming channel,
+        sent id)): the receiver's TCB (at ``tcb_at``), its incoming channel (at ``in_at``) and
+        its outgoing channel ``out_chan`` (at ``out_at``) change; ``rest`` holds the others."""
+        inserted, sent_bits = self.inserted, self.sent_bits
+        for action, t, remaining, sent in arrivals:
+            if sent:
+                new_chan = inserted.get(out_chan << sent_bits | sent)
+                if new_chan is None:
+                    new_chan = self._insert(out_chan, sent)
+            else:
+                new_chan = out_chan
+            append((action, rest | t << tcb_at | remaining << in_at | new_chan << out_at))
+
+    def _emit(self, moves, rest, tcb_at, chan, chan_at, append):
+        """Append the successors of one endpoint's ``moves`` ((action, TCB id, sent id)): its
+        TCB (field at ``tcb_at``) and its outgoing channel ``chan`` (at ``chan_at``) change."""
+        inserted, sent_bits = self.inserted, self.sent_bits
+        for action, t, sent in moves:
+            if sent:
+                new_chan = inserted.get(chan << sent_bits | sent)
+                if new_chan is None:
+                    new_chan = self._insert(chan, sent)
+            else:
+                new_chan = chan
+            append((action, rest | t << tcb_at | new_chan << chan_at))
+
     def successors(self, key: int):
         """``(action, next key)`` pairs, in the order of the named model: user calls (client,
         server), deliveries (c2s, s2c), timeouts (client, server), the tick, losses, duplications."""
@@ -849,8 +879,6 @@ class CompactTcp:
         s = key >> server_at & tm
         a = key >> c2s_at & cm
         b = key >> s2c_at
-        sent_bits = self.sent_bits
-        inserted = self.inserted
         out = []
         append = out.append
 
@@ -859,84 +887,31 @@ class CompactTcp:
         below_s2c = key & ((1 << s2c_at) - 1)
         client_rest = key & ~(tm << client_at | cm << c2s_at)
         server_rest = below_s2c & ~(tm << server_at)
+        emit = self._emit
         moves = self.user_moves[CLIENT][c]
-        if moves is None:
-            moves = self._user(CLIENT, c)
-        for action, t, sent in moves:
-            if sent:
-                na = inserted.get(a << sent_bits | sent)
-                if na is None:
-                    na = self._insert(a, sent)
-            else:
-                na = a
-            append((action, client_rest | t << client_at | na << c2s_at))
+        emit(moves if moves is not None else self._user(CLIENT, c), client_rest, client_at, a, c2s_at, append)
         moves = self.user_moves[SERVER][s]
-        if moves is None:
-            moves = self._user(SERVER, s)
-        for action, t, sent in moves:
-            if sent:
-                nb = inserted.get(b << sent_bits | sent)
-                if nb is None:
-                    nb = self._insert(b, sent)
-            else:
-                nb = b
-            append((action, server_rest | t << server_at | nb << s2c_at))
+        emit(moves if moves is not None else self._user(SERVER, s), server_rest, server_at, b, s2c_at, append)
 
         # Segment arrival (§3.10.7): the receiver's TCB and both channels change.
         faults = key & ((1 << client_at) - 1)
         if a:
             arrivals = self.arrived[C2S].get(s << self.channel_bits | a)
-            if arrivals is None:
-                arrivals = self._arrive(C2S, s, a)
-            client_part = faults | c << client_at
-            for action, t, rest, sent in arrivals:
-                if sent:
-                    nb = inserted.get(b << sent_bits | sent)
-                    if nb is None:
-                        nb = self._insert(b, sent)
-                else:
-                    nb = b
-                append((action, client_part | t << server_at | rest << c2s_at | nb << s2c_at))
+            self._emit_arrivals(arrivals if arrivals is not None else self._arrive(C2S, s, a),
+                                faults | c << client_at, server_at, c2s_at, b, s2c_at, append)
         if b:
             arrivals = self.arrived[S2C].get(c << self.channel_bits | b)
-            if arrivals is None:
-                arrivals = self._arrive(S2C, c, b)
-            server_part = faults | s << server_at
-            for action, t, rest, sent in arrivals:
-                if sent:
-                    na = inserted.get(a << sent_bits | sent)
-                    if na is None:
-                        na = self._insert(a, sent)
-                else:
-                    na = a
-                append((action, server_part | t << client_at | na << c2s_at | rest << s2c_at))
+            self._emit_arrivals(arrivals if arrivals is not None else self._arrive(S2C, c, b),
+                                faults | s << server_at, client_at, s2c_at, a, c2s_at, append)
 
         # Timeouts, unless a segment at its age limit must go first (see the module docstring).
         none_at_limit = self.none_at_limit
         quiet = none_at_limit[a] and none_at_limit[b]
         if self.closed_lifetime or quiet:
             moves = self.timeout_moves[CLIENT][c]
-            if moves is None:
-                moves = self._timeout(CLIENT, c)
-            for action, t, sent in moves:
-                if sent:
-                    na = inserted.get(a << sent_bits | sent)
-                    if na is None:
-                        na = self._insert(a, sent)
-                else:
-                    na = a
-                append((action, client_rest | t << client_at | na << c2s_at))
+            emit(moves if moves is not None else self._timeout(CLIENT, c), client_rest, client_at, a, c2s_at, append)
             moves = self.timeout_moves[SERVER][s]
-            if moves is None:
-                moves = self._timeout(SERVER, s)
-            for action, t, sent in moves:
-                if sent:
-                    nb = inserted.get(b << sent_bits | sent)
-                    if nb is None:
-                        nb = self._insert(b, sent)
-                else:
-                    nb = b
-                append((action, server_rest | t << server_at | nb << s2c_at))
+            emit(moves if moves is not None else self._timeout(SERVER, s), server_rest, server_at, b, s2c_at, append)
 
         # The tick: only while something depends on time, no timer has expired unhandled and
         # no segment has reached its limit.
@@ -953,30 +928,14 @@ class CompactTcp:
                 append((TICK, faults | tc[0] << client_at | ts[0] << server_at | aa << c2s_at | ab << s2c_at))
 
         # Faults: lose or duplicate one segment, within the budgets (the lowest fields).
-        if key >> self.loss_at & self.loss_mask:
-            for_c2s = (key - self.loss_one) & ~(cm << c2s_at)
-            losses = self.lost[C2S][a]
-            if losses is None:
-                losses = self._lose(C2S, a)
-            for action, na in losses:
-                append((action, for_c2s | na << c2s_at))
-            for_s2c = (below_s2c - self.loss_one)
-            losses = self.lost[S2C][b]
-            if losses is None:
-                losses = self._lose(S2C, b)
-            for action, nb in losses:
-                append((action, for_s2c | nb << s2c_at))
-        if key >> self.dup_at & self.dup_mask:
-            for_c2s = (key - self.dup_one) & ~(cm << c2s_at)
-            dups = self.duplicated[C2S][a]
-            if dups is None:
-                dups = self._duplicate(C2S, a)
-            for action, na in dups:
-                append((action, for_c2s | na << c2s_at))
-            for_s2c = (below_s2c - self.dup_one)
-            dups = self.duplicated[S2C][b]
-            if dups is None:
-                dups = self._duplicate(S2C, b)
-            for action, nb in dups:
-                append((action, for_s2c | nb << s2c_at))
+        for budget_at, budget_mask, one, made, make in self.budgets:
+            if key >> budget_at & budget_mask:
+                for_c2s = (key - one) & ~(cm << c2s_at)
+                changes = made[C2S][a]
+                for action, na in changes if changes is not None else make(C2S, a):
+                    append((action, for_c2s | na << c2s_at))
+                for_s2c = below_s2c - one
+                changes = made[S2C][b]
+                for action, nb in changes if changes is not None else make(S2C, b):
+                    append((action, for_s2c | nb << s2c_at))
         return out
