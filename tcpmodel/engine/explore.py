@@ -8,7 +8,15 @@ discovered it. Two stores for the visited set (``check(..., store=...)``):
 - ``fingerprint``: a set of 64-bit fingerprints (see :mod:`.fingerprint`) and ``fps[id]``;
   full states are kept only for the BFS level being expanded and the next one (TLC and
   Stateright do the same). A counterexample is rebuilt by replaying the model from an initial
-  state, choosing at each step the successor whose fingerprint is the recorded one.
+  state, choosing at each step the successor whose fingerprint is the recorded one. For a
+  model whose compact view fingerprints a batch at once, the safety-only loop
+  (``_loop_batched``) keeps them in a numpy open-addressing table (:mod:`.visited`, 16-32
+  bytes a state instead of a Python int in a set).
+
+A model may offer a *compact view* (``model.compact()``, see :func:`compact_of`): the loops
+then handle its keys (for the TCP model one int packing interned component ids: cheap to hash
+and 32 bytes to store) and decode a key only where a state is shown -- to predicates, in
+traces, in the kept graph (:class:`NamedStates`).
 
 Actions are not stored for safety traces: a path of ids is replayed through the model, which
 recovers the actions and re-checks every step (a model that does not replay is not
