@@ -366,6 +366,7 @@ class _Context:
             self.successors = self.first_successors = space.successors
             self.is_terminal = space.is_terminal
             self.decode = space.decode
+        self.decoded_key = self.decoded = None  # the last source state check_step decoded
         self.found = {}  # name -> ("state", id) | ("step", id, action, next_state)
         self.inv = tuple((p.name, p.predicate) for p in properties if p.kind == ALWAYS)
         self.wit = tuple((p.name, p.predicate) for p in properties if p.kind == SOMETIMES)
@@ -445,7 +446,10 @@ class _Context:
     def check_step(self, s, action, t, sid) -> bool:
         """Evaluate the step properties on a transition; True while any is left."""
         if self.decode is not None:
-            s, t = self.decode(s), self.decode(t)
+            # Every transition of one state comes in a row: decode its source once.
+            if s != self.decoded_key:
+                self.decoded_key, self.decoded = s, self.decode(s)
+            s, t = self.decoded, self.decode(t)
         if self.steps:
             for name, pred in self.steps:
                 if not pred(s, action, t):
