@@ -186,10 +186,10 @@ def check(
             raise contract.diagnose(model, properties, (exc, s)) from exc
     n_init = len(ctx.parent)
 
-    plain = not (keep_edges or ctx.steps or ctx.wsteps)
-    if plain and exact:
+    no_steps = not (ctx.steps or ctx.wsteps)
+    if no_steps and exact and not keep_edges:
         loop = _loop_plain
-    elif plain and getattr(space, "fingerprints", None) is not None:
+    elif no_steps and not exact and getattr(space, "fingerprints", None) is not None:
         loop = _loop_batched
     else:
         loop = _loop_full
@@ -652,7 +652,8 @@ def _loop_batched(ctx, limits):
     (``space.fingerprints(keys)``): the successors of a chunk are collected, fingerprinted and
     looked up in a :class:`.visited.FingerprintTable` together, and the new ones numbered in
     the order they were generated -- the ids, parents and levels of the one-at-a-time loops.
-    Invariants, state witnesses and deadlock only (no edges, no step properties)."""
+    No step properties; edges are stored (targets as fingerprints, as in ``_loop_full``) when
+    liveness needs them."""
     import numpy as np
 
     from .visited import FingerprintTable
@@ -676,6 +677,13 @@ def _loop_batched(ctx, limits):
     batch_extend = batch.extend
     counts = []
     counts_append = counts.append
+    keep = ctx.offsets is not None
+    if keep:
+        first_of = itemgetter(0)
+        labels = []  # the actions of the chunk's transitions, in order
+        labels_extend = labels.extend
+        action_index, actions = ctx.action_index, ctx.actions
+        action_ids = ctx.action_index.get
     transitions = 0
     n = len(queue)
     sid = 0
@@ -697,13 +705,20 @@ def _loop_batched(ctx, limits):
                 counts_append(len(succs))
                 if succs:
                     batch_extend(map(second, succs))
+                    if keep:
+                        labels_extend(map(first_of, succs))
                 elif deadlock_name is not None and not is_terminal(s):
                     found[deadlock_name] = ("state", sid)
                     deadlock_name = None
             s = None
+            if keep:
+                _store_edges(ctx, counts, transitions, labels, action_ids, action_index, actions)
+                del labels[:]
             transitions += len(batch)
             if batch:
                 f = fingerprints(batch)
+                if keep:
+                    ctx.targets.frombytes(f.tobytes())
                 # First occurrences in generation order, then the ones not seen before.
                 _, firsts = np.unique(f, return_index=True)
                 firsts.sort()
@@ -728,6 +743,21 @@ def _loop_batched(ctx, limits):
     except Exception as exc:
         return ctx.failed(exc, s)
     return ""
+
+
+def _store_edges(ctx, counts, transitions, labels, action_ids, action_index, actions):
+    """The row ends and action ids of a chunk's transitions (the batched loop's CSR)."""
+    import numpy as np
+
+    aids = list(map(action_ids, labels))
+    if None in aids:  # actions met for the first time get the next ids, in order
+        for a in labels:
+            if a not in action_index:
+                action_index[a] = len(actions)
+                actions.append(a)
+        aids = list(map(action_ids, labels))
+    ctx.action_ids.fromlist(aids)
+    ctx.offsets.frombytes((np.cumsum(np.array(counts, dtype=np.int64)) + transitions).tobytes())
 
 
 class _EdgeBuffer:
