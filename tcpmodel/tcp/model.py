@@ -566,6 +566,24 @@ class TcpModel:
         return text.describe(state, action, next_state, lang)
 
 
+def _grown(copy, codes):
+    """A uint64 numpy array whose first ``len(codes)`` entries are ``codes``, from ``copy`` (its
+    first entries already right, or None): new codes are appended, the capacity doubles when
+    needed. Entries beyond ``len(codes)`` are never read (every id is below it)."""
+    import numpy as np
+
+    array, have = copy if copy is not None else (None, 0)
+    if have == len(codes):
+        return copy
+    if array is None or len(codes) > len(array):
+        bigger = np.zeros(max(1024, 2 * len(codes)), dtype=np.uint64)
+        if array is not None:
+            bigger[:have] = array[:have]
+        array = bigger
+    array[have:len(codes)] = np.array(codes[have:], dtype=np.uint64)
+    return array, len(codes)
+
+
 class CompactTcp:
     """The TCP model for the explorer: every TCB and every channel (a tuple of segments) is
     interned once into a table (object -> small id, id -> object), and a global state is one
@@ -636,7 +654,8 @@ class CompactTcp:
         self.channel_codes = []
         self.loss_codes = [code_of(i) for i in range(self.loss_mask + 1)]
         self.dup_codes = [code_of(i) for i in range(self.dup_mask + 1)]
-        self._np_tcb_codes = self._np_channel_codes = ()  # numpy copies, for fingerprints()
+        # (numpy copy, entries filled) of the code lists, for fingerprints()
+        self._np_tcb_codes = self._np_channel_codes = None
         self._np_loss_codes = self._np_dup_codes = None
         self.channel_id(())
         # The fault budgets: (field position, mask, one unit, per-direction table, filler).
@@ -758,17 +777,17 @@ class CompactTcp:
         if self._np_loss_codes is None:
             self._np_loss_codes = np.array(self.loss_codes, dtype=np.uint64)
             self._np_dup_codes = np.array(self.dup_codes, dtype=np.uint64)
-        if len(self._np_tcb_codes) != len(self.tcb_codes):
-            self._np_tcb_codes = np.array(self.tcb_codes, dtype=np.uint64)
-        if len(self._np_channel_codes) != len(self.channel_codes):
-            self._np_channel_codes = np.array(self.channel_codes, dtype=np.uint64)
+        # Copies of the code lists, grown by doubling: new components keep appearing (a few a
+        # chunk), and copying the whole list each time would cost O(components) a chunk.
+        self._np_tcb_codes = _grown(self._np_tcb_codes, self.tcb_codes)
+        self._np_channel_codes = _grown(self._np_channel_codes, self.channel_codes)
+        tcodes, ccodes = self._np_tcb_codes[0], self._np_channel_codes[0]
         try:
             k = np.fromiter(keys, dtype=np.uint64, count=len(keys))
         except OverflowError:  # a key of 64 bits or more (s2c ids beyond 2**(64 - s2c_at)): one by one
             fingerprint = self.fingerprinter()
             return np.fromiter(map(fingerprint, keys), dtype=np.int64, count=len(keys))
         u = np.uint64
-        tcodes, ccodes = self._np_tcb_codes, self._np_channel_codes
         tm, cm = u(self.tcb_mask), u(self.channel_mask)
         return tuple_hashes((tcodes[(k >> u(self.client_at)) & tm], tcodes[(k >> u(self.server_at)) & tm],
                              ccodes[(k >> u(self.c2s_at)) & cm], ccodes[k >> u(self.s2c_at)],
