@@ -657,57 +657,52 @@ class CompactTcp:
         # (numpy copy, entries filled) of the code lists, for fingerprints()
         self._np_tcb_codes = self._np_channel_codes = None
         self._np_loss_codes = self._np_dup_codes = None
+        # The lazily filled per-id tables, grown by one entry (None) with every new id.
+        self.per_tcb = (*self.user_moves, *self.timeout_moves, self.ticked)
+        self.per_channel = (self.aged, *self.lost, *self.duplicated)
         self.channel_id(())
         # The fault budgets: (field position, mask, one unit, per-direction table, filler).
         self.budgets = ((self.loss_at, self.loss_mask, self.loss_one, self.lost, self._lose),
                         (self.dup_at, self.dup_mask, self.dup_one, self.duplicated, self._duplicate))
 
     # ------------------------------------------------------------------ interning
+    @staticmethod
+    def _next_id(objects, bits, what) -> int:
+        """The id of a new entry of ``objects``; a clear error when it outgrows its ``bits``."""
+        i = len(objects)
+        if i >> bits:
+            raise TcpModelError(f"the compact state representation holds at most {1 << bits:,} distinct {what} "
+                                f"({bits} bits); this configuration reaches more: raise the width in "
+                                "tcpmodel.tcp.model.CompactTcp")
+        return i
+
     def tcb_id(self, tcb) -> int:
         i = self.tcb_ids.get(tcb)
         if i is None:
-            i = len(self.tcbs)
-            if i > self.tcb_mask:
-                raise TcpModelError(f"the compact state representation holds at most {self.tcb_mask + 1:,} distinct "
-                                    f"TCBs ({self.tcb_bits} bits of a key); this configuration reaches more: "
-                                    "raise tcb_bits in tcpmodel.tcp.model.CompactTcp")
+            i = self._next_id(self.tcbs, self.tcb_bits, "TCBs")
             tcb = tcb if type(tcb) is TCB else _new_tcb(tcb)
             self.tcb_ids[tcb] = i
             self.tcbs.append(tcb)
-            self.user_moves[0].append(None)
-            self.user_moves[1].append(None)
-            self.timeout_moves[0].append(None)
-            self.timeout_moves[1].append(None)
-            self.ticked.append(None)
+            for table in self.per_tcb:
+                table.append(None)
         return i
 
     def channel_id(self, chan) -> int:
         i = self.channel_ids.get(chan)
         if i is None:
-            i = len(self.channels)
-            if i > self.channel_mask:
-                raise TcpModelError(f"the compact state representation holds at most {self.channel_mask + 1:,} "
-                                    f"distinct channels ({self.channel_bits} bits of a key); this configuration "
-                                    "reaches more: raise channel_bits in tcpmodel.tcp.model.CompactTcp")
+            i = self._next_id(self.channels, self.channel_bits, "channels")
             chan = tuple(seg if type(seg) is Segment else _new_segment(seg) for seg in chan)
             self.channel_ids[chan] = i
             self.channels.append(chan)
             self.none_at_limit.append(TcpModel._none_at_limit(chan))
-            self.aged.append(None)
-            self.lost[0].append(None)
-            self.lost[1].append(None)
-            self.duplicated[0].append(None)
-            self.duplicated[1].append(None)
+            for table in self.per_channel:
+                table.append(None)
         return i
 
     def sent_id(self, segs) -> int:
         i = self.sent_ids.get(segs)
         if i is None:
-            i = len(self.sents)
-            if i >> self.sent_bits:
-                raise TcpModelError(f"the compact state representation holds at most {1 << self.sent_bits:,} distinct "
-                                    f"sets of sent segments ({self.sent_bits} bits); this configuration sends more: "
-                                    "raise sent_bits in tcpmodel.tcp.model.CompactTcp")
+            i = self._next_id(self.sents, self.sent_bits, "sets of sent segments")
             self.sent_ids[segs] = i
             self.sents.append(segs)
         return i
