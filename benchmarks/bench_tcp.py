@@ -15,8 +15,9 @@ max_retries 2, window 2). The tcpmodel measured is the one on PYTHONPATH, by def
 this script is in. ``--store`` picks the engine's visited store (exact, fingerprint or
 both, one row each). The script also runs against an older tree that has no ``store`` or
 ``max_memory`` keyword (PYTHONPATH=old-tree): it then passes only what that check() takes.
-Columns: states, transitions, seconds (exploration and liveness), states/s, peak bytes per
-state, complete (or why not).
+Columns: states, transitions, seconds (exploration and liveness), states/s (of exploration,
+wall time), CPU seconds of the whole check and states per CPU second (steadier than wall time
+on a shared machine), peak bytes per state, complete (or why not).
 """
 
 from __future__ import annotations
@@ -57,10 +58,12 @@ if "max_memory" in accepted and max_memory:
     extra["max_memory"] = max_memory
 base = rss("VmRSS")
 t = time.perf_counter()
+cpu = time.process_time()
 r = check(model, properties, max_seconds=max_seconds, **extra)
 dt = time.perf_counter() - t
+cpu = time.process_time() - cpu
 s = r.stats
-print(json.dumps(dict(states=s.states, transitions=s.transitions, depth=s.depth, seconds=dt,
+print(json.dumps(dict(states=s.states, transitions=s.transitions, depth=s.depth, seconds=dt, cpu=cpu,
                       live=s.liveness_seconds, complete=s.complete, stop=s.stop_reason,
                       bytes=rss("VmHWM") - base,
                       collision=getattr(s, "collision_probability", 0.0))))
@@ -84,7 +87,7 @@ def main():
     print(f"reference protocol, rto={args.rto}, max_retries=2, window=2; properties: {args.properties}; "
           f"limits {args.max_seconds:g} s, {args.max_memory_gb:g} GB a point")
     print(f"{'channel':8}{'loss=dup':>9}{'msl':>4}{'inc':>4} {'store':12}{'states':>12}{'transitions':>13}"
-          f"{'seconds':>9}{'states/s':>10}{'bytes/state':>12}  complete")
+          f"{'seconds':>9}{'states/s':>10}{'cpu s':>8}{'st/cpu-s':>10}{'bytes/state':>12}  complete")
     for channel, k, msl, inc in itertools.product(channels, args.faults, args.msl, args.incarnations):
         for store in stores:
             kw = dict(variant="rfc9293", msl=msl, rto=args.rto, max_retries=2, window=2, channel=channel,
@@ -107,7 +110,9 @@ def main():
             explore = p["seconds"] - p["live"]
             rate = p["states"] / explore if explore > 0 else float("inf")
             done = "yes" if p["complete"] else f"no ({p['stop']})"
+            cpu_rate = p["states"] / p["cpu"] if p["cpu"] > 0 else float("inf")
             print(f"{head}{p['states']:>12,}{p['transitions']:>13,}{p['seconds']:>9.1f}{rate:>10,.0f}"
+                  f"{p['cpu']:>8.1f}{cpu_rate:>10,.0f}"
                   f"{p['bytes'] / max(p['states'], 1):>12,.0f}  {done}", flush=True)
 
 

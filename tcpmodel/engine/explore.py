@@ -8,7 +8,15 @@ discovered it. Two stores for the visited set (``check(..., store=...)``):
 - ``fingerprint``: a set of 64-bit fingerprints (see :mod:`.fingerprint`) and ``fps[id]``;
   full states are kept only for the BFS level being expanded and the next one (TLC and
   Stateright do the same). A counterexample is rebuilt by replaying the model from an initial
-  state, choosing at each step the successor whose fingerprint is the recorded one.
+  state, choosing at each step the successor whose fingerprint is the recorded one. For a
+  model whose compact view fingerprints a batch at once, the safety-only loop
+  (``_loop_batched``) keeps them in a numpy open-addressing table (:mod:`.visited`, 16-32
+  bytes a state instead of a Python int in a set).
+
+A model may offer a *compact view* (``model.compact()``, see :func:`compact_of`): the loops
+then handle its keys (for the TCP model one int packing interned component ids: cheap to hash
+and 32 bytes to store) and decode a key only where a state is shown -- to predicates, in
+traces, in the kept graph (:class:`NamedStates`).
 
 Actions are not stored for safety traces: a path of ids is replayed through the model, which
 recovers the actions and re-checks every step (a model that does not replay is not
@@ -34,6 +42,7 @@ import time
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Callable, Optional, Sequence
 
 from ..errors import ModelDefinitionError, ReplayError, TcpModelError
@@ -164,21 +173,26 @@ def check(
     properties = contract.check_arguments(model, properties, max_states, max_seconds, max_memory, progress,
                                           progress_interval, keep_graph, store, STORES)
     init = contract.initial_states(model)
-    successors = model.successors
-    is_terminal = is_terminal_of(model)
     live_props = [p for p in properties if p.kind == LEADS_TO]
     keep_edges = keep_graph or bool(live_props)
     exact = store == "exact"
+    space = compact_of(model)
 
-    ctx = _Context(exact, successors, is_terminal, properties, keep_edges)
+    ctx = _Context(exact, model, space, properties, keep_edges)
     for s in init:
         try:
-            ctx.add_initial(s)
+            ctx.add_initial(space.encode(s) if space is not None else s)
         except Exception as exc:
             raise contract.diagnose(model, properties, (exc, s)) from exc
     n_init = len(ctx.parent)
 
-    loop = _loop_plain if exact and not (keep_edges or ctx.steps or ctx.wsteps) else _loop_full
+    no_steps = not (ctx.steps or ctx.wsteps)
+    if no_steps and exact and not keep_edges:
+        loop = _loop_plain
+    elif no_steps and not exact and getattr(space, "fingerprints", None) is not None:
+        loop = _loop_batched
+    else:
+        loop = _loop_full
     rss = _RssReader() if max_memory is not None else None
     started = time.perf_counter()
     stop_reason = ""
@@ -194,7 +208,8 @@ def check(
         if ctx.error is not None:
             stop_reason = "model error"
         complete = not stop_reason
-        graph = Graph(ctx.states, ctx.parent, ctx.level_starts, n_init, ctx.offsets, ctx.targets, ctx.action_ids,
+        states = ctx.states if space is None or ctx.states is None else NamedStates(ctx.states, space.decode)
+        graph = Graph(states, ctx.parent, ctx.level_starts, n_init, ctx.offsets, ctx.targets, ctx.action_ids,
                       ctx.actions, ctx.fps, ctx.masks)
         result, live_seconds = _decide(model, properties, ctx, graph, complete, live_props)
     finally:
@@ -301,14 +316,57 @@ class _Limits:
         return ""
 
 
-class _Context:
-    """Exploration state shared by the loops and the code after them (not a hot object)."""
+def compact_of(model):
+    """The model's compact view (``model.compact()``), or None when it offers none.
 
-    def __init__(self, exact, successors, is_terminal, properties, keep_edges):
+    A compact view explores *keys* instead of states: ``init_states()``, ``successors(key)``
+    (``(action, key)`` pairs, in the order of the model's own successors), ``is_terminal(key)``,
+    ``encode(state) -> key``, ``decode(key) -> state`` and ``fingerprinter()`` (a function
+    giving the fingerprint :func:`.fingerprint.make_fingerprint` gives the decoded state).
+    Keys are cheap to hash and store (a model packs interned component ids into an int);
+    everything the engine shows -- predicates' arguments, traces, the graph -- is decoded.
+    """
+    make = getattr(model, "compact", None)
+    return make() if make is not None else None
+
+
+class NamedStates:
+    """The explored keys seen as the model's states (decoded on access, not stored twice)."""
+
+    def __init__(self, keys, decode):
+        self.keys = keys
+        self.decode = decode
+
+    def __len__(self):
+        return len(self.keys)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self.decode(k) for k in self.keys[i]]
+        return self.decode(self.keys[i])
+
+    def __iter__(self):
+        return map(self.decode, self.keys)
+
+
+class _Context:
+    """Exploration state shared by the loops and the code after them (not a hot object).
+
+    With a compact view (``space``) the loops handle keys; ``decode`` turns one into the
+    state that predicates and errors see."""
+
+    def __init__(self, exact, model, space, properties, keep_edges):
         self.exact = exact
-        self.successors = successors
-        self.first_successors = contract.validating(successors)  # for the first chunk
-        self.is_terminal = is_terminal
+        if space is None:
+            self.successors = model.successors
+            self.first_successors = contract.validating(model.successors)  # for the first chunk
+            self.is_terminal = is_terminal_of(model)
+            self.decode = None
+        else:  # the model's own compact view: its keys need no contract check
+            self.successors = self.first_successors = space.successors
+            self.is_terminal = space.is_terminal
+            self.decode = space.decode
+        self.decoded_key = self.decoded = None  # the last source state check_step decoded
         self.found = {}  # name -> ("state", id) | ("step", id, action, next_state)
         self.inv = tuple((p.name, p.predicate) for p in properties if p.kind == ALWAYS)
         self.wit = tuple((p.name, p.predicate) for p in properties if p.kind == SOMETIMES)
@@ -326,12 +384,17 @@ class _Context:
                     self.masks.setdefault(pred, bytearray())
         self.live = tuple(self.masks.items())
         self.checks = bool(self.inv or self.wit or self.live)
-        self.index = {} if exact else None  # exact: state -> id (_loop_plain stores None)
+        self.space = space
+        self.index = {} if exact else None  # exact: state -> id (_loop_full)
+        self.visited = set() if exact else None  # exact: the states (_loop_plain needs no ids)
         self.states = [] if exact else None
         self.seen = None if exact else set()
         self.fps = None if exact else array("q")
         self.frontier = None if exact else []
-        self.fingerprint = None if exact else make_fingerprint()
+        if exact:
+            self.fingerprint = None
+        else:
+            self.fingerprint = make_fingerprint() if space is None else space.fingerprinter()
         self.parent = array("i")  # ids fit in 31 bits: 2**31 states would need ~100 GB here
         self.transitions = 0
         self.level_starts = [0]
@@ -350,6 +413,7 @@ class _Context:
             if s in self.index:
                 return
             self.index[s] = n
+            self.visited.add(s)
             self.states.append(s)
         else:
             f = self.fingerprint(s)
@@ -363,6 +427,8 @@ class _Context:
 
     def check_state(self, t, i) -> bool:
         """Evaluate the state properties on new state ``t`` (id ``i``); True while any is left."""
+        if self.decode is not None:
+            t = self.decode(t)
         for name, pred in self.inv:
             if not pred(t):
                 self.found[name] = ("state", i)
@@ -379,6 +445,11 @@ class _Context:
 
     def check_step(self, s, action, t, sid) -> bool:
         """Evaluate the step properties on a transition; True while any is left."""
+        if self.decode is not None:
+            # Every transition of one state comes in a row: decode its source once.
+            if s != self.decoded_key:
+                self.decoded_key, self.decoded = s, self.decode(s)
+            s, t = self.decoded, self.decode(t)
         if self.steps:
             for name, pred in self.steps:
                 if not pred(s, action, t):
@@ -396,6 +467,8 @@ class _Context:
         is kept (with the state being expanded) for the contract diagnosis after the loop."""
         if isinstance(exc, MemoryError):
             return "memory limit"
+        if self.decode is not None and state is not None:
+            state = self.decode(state)
         self.error = (exc, state)
         return ""
 
@@ -427,7 +500,8 @@ class _Context:
 
 def _loop_plain(ctx, limits):
     """BFS storing no transitions: invariants, state witnesses and deadlock only."""
-    index = ctx.index
+    visited = ctx.visited
+    visit = visited.add
     states = ctx.states
     parent_append = ctx.parent.append
     states_append = states.append
@@ -459,11 +533,10 @@ def _loop_plain(ctx, limits):
                     found[deadlock_name] = ("state", sid)
                     deadlock_name = None
                 for _action, t in succs:
-                    if t not in index:
-                        # Only membership is read here, so no id is stored: a shared constant
-                        # instead of a fresh int object per state saves 32 bytes a state and
-                        # the cache misses of writing them (_loop_full needs the ids).
-                        index[t] = None
+                    if t not in visited:
+                        # Only membership is read here, so a set: 16-byte slots instead of a
+                        # dict's 24 bytes plus index (_loop_full needs the ids: a dict).
+                        visit(t)
                         states_append(t)
                         parent_append(sid)
                         if checks:
@@ -572,6 +645,119 @@ def _loop_full(ctx, limits):
     except Exception as exc:
         return ctx.failed(exc, s)
     return ""
+
+
+def _loop_batched(ctx, limits):
+    """BFS with the fingerprint store for a compact model that fingerprints a batch at once
+    (``space.fingerprints(keys)``): the successors of a chunk are collected, fingerprinted and
+    looked up in a :class:`.visited.FingerprintTable` together, and the new ones numbered in
+    the order they were generated -- the ids, parents and levels of the one-at-a-time loops.
+    No step properties; edges are stored (targets as fingerprints, as in ``_loop_full``) when
+    liveness needs them."""
+    import numpy as np
+
+    from .visited import FingerprintTable
+
+    fingerprints = ctx.space.fingerprints
+    table = FingerprintTable()
+    table.add_new(np.frombuffer(ctx.fps, dtype=np.int64).copy())
+    ctx.seen = None  # the table holds the initial fingerprints from here on
+    queue = ctx.frontier
+    fps = ctx.fps
+    parent = ctx.parent
+    successors = ctx.successors
+    is_terminal = ctx.is_terminal
+    found = ctx.found
+    check_state = ctx.check_state
+    checks = ctx.checks
+    deadlock_name = ctx.deadlock_name if ctx.deadlock_name not in found else None
+    level_starts = ctx.level_starts
+    second = itemgetter(1)  # the next state of an (action, next state) pair, called from C
+    batch = []
+    batch_extend = batch.extend
+    counts = []
+    counts_append = counts.append
+    keep = ctx.offsets is not None
+    if keep:
+        first_of = itemgetter(0)
+        labels = []  # the actions of the chunk's transitions, in order
+        labels_extend = labels.extend
+        action_index, actions = ctx.action_index, ctx.actions
+        action_ids = ctx.action_index.get
+    transitions = 0
+    n = len(queue)
+    sid = 0
+    base = 0
+    level_end = n
+    s = None
+    try:
+        while sid < n:
+            if sid == level_end:
+                level_starts.append(sid)
+                level_end = n
+                del queue[:sid - base]  # the level just expanded is freed here
+                base = sid
+            first = sid
+            stop = min(level_end, sid + CHUNK)
+            for sid in range(sid, stop):
+                s = queue[sid - base]
+                succs = successors(s)
+                counts_append(len(succs))
+                if succs:
+                    batch_extend(map(second, succs))
+                    if keep:
+                        labels_extend(map(first_of, succs))
+                elif deadlock_name is not None and not is_terminal(s):
+                    found[deadlock_name] = ("state", sid)
+                    deadlock_name = None
+            s = None
+            if keep:
+                _store_edges(ctx, counts, transitions, labels, action_ids, action_index, actions)
+                del labels[:]
+            transitions += len(batch)
+            if batch:
+                f = fingerprints(batch)
+                if keep:
+                    ctx.targets.frombytes(f.tobytes())
+                # First occurrences in generation order, then the ones not seen before.
+                _, firsts = np.unique(f, return_index=True)
+                firsts.sort()
+                firsts = firsts[table.add_new(f[firsts])]
+                owners = np.repeat(np.arange(first, stop, dtype=np.int32), counts)[firsts]
+                fps.frombytes(f[firsts].tobytes())
+                parent.frombytes(owners.tobytes())
+                new = [batch[i] for i in firsts.tolist()]
+                queue.extend(new)
+                if checks:
+                    for t in new:
+                        checks = check_state(t, n)
+                        n += 1
+                else:
+                    n += len(new)
+                del batch[:]
+            del counts[:]
+            sid = stop
+            reason = limits.end_of_chunk(ctx, transitions, stop, n)
+            if reason:
+                return reason
+    except Exception as exc:
+        return ctx.failed(exc, s)
+    return ""
+
+
+def _store_edges(ctx, counts, transitions, labels, action_ids, action_index, actions):
+    """The row ends and action ids of a chunk's transitions (the batched loop's CSR)."""
+    import numpy as np
+
+    aids = list(map(action_ids, labels))
+    if None in aids:  # actions met for the first time get the next ids, in order
+        for a in labels:
+            if a not in action_index:
+                action_index[a] = len(actions)
+                actions.append(a)
+        aids = list(map(action_ids, labels))
+    ctx.action_ids.fromlist(aids)
+    ctx.offsets.frombytes((np.cumsum(np.array(counts, dtype=np.int64)) + transitions).tobytes())
 
 
 class _EdgeBuffer:

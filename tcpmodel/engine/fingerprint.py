@@ -131,3 +131,28 @@ def collision_probability(distinct: int, generated: int) -> float:
     with probability n / 2**64.
     """
     return distinct * max(generated - distinct, 0) / SPACE
+
+
+# CPython's tuple hash (Objects/tupleobject.c, xxHash64's round, since Python 3.8), over
+# uint64 lanes: the fingerprint of a batch of states in a few numpy operations instead of a
+# tuple and a hash() call each. Lanes are the components' codes (each code hashes to itself).
+_XXPRIME_1 = 11400714785074694791
+_XXPRIME_2 = 14029467366897019727
+_XXPRIME_5 = 2870177450012600261
+
+
+def tuple_hashes(lanes):
+    """``[hash(tuple(row)) for row in zip(*lanes)]`` as an int64 numpy array, for uint64 numpy
+    arrays ``lanes`` of values below 2**61 - 1 (which hash to themselves)."""
+    import numpy as np
+
+    p1, p2 = np.uint64(_XXPRIME_1), np.uint64(_XXPRIME_2)
+    r31, r33 = np.uint64(31), np.uint64(33)
+    acc = np.full(len(lanes[0]), _XXPRIME_5, dtype=np.uint64)
+    for lane in lanes:
+        acc += lane * p2
+        acc = (acc << r31) | (acc >> r33)
+        acc *= p1
+    acc += np.uint64(len(lanes) ^ (_XXPRIME_5 ^ 3527539))
+    acc[acc == np.uint64(2 ** 64 - 1)] = 1546275796  # hash() never returns -1
+    return acc.view(np.int64)

@@ -8,7 +8,11 @@ A model is any object with ``init_states()`` and ``successors(state)``; ``is_ter
 - ``successors(state)`` returns a *list or tuple* of ``(action, next_state)`` pairs in a
   deterministic order (never from iterating a bare set); an empty sequence is a dead end;
 - ``is_terminal(state)`` says that a dead end is a proper end of the run, not a deadlock;
-- actions are hashable labels; ``format_action(action)`` turns one into text for traces.
+- actions are hashable labels; ``format_action(action)`` turns one into text for traces;
+- optionally ``compact()`` returns a view the explorer runs on instead: the same transition
+  system on cheap keys (``init_states``, ``successors(key)`` in the model's order,
+  ``is_terminal(key)``, ``encode``/``decode``, ``fingerprinter()`` and, optionally, a batched
+  ``fingerprints(keys)``); see :func:`tcpmodel.engine.explore.compact_of`.
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ TIME-WAIT frontier moves between the two.
 
 from __future__ import annotations
 
+from ..engine.fingerprint import code_of, tuple_hashes
+from ..errors import TcpModelError
 from . import text
 from .actions import TICK, deliver, duplicate, lose, timeout, user_call
 from .config import CLIENT_ISS_BASE, SERVER_ISS_BASE, TcpConfig
@@ -95,8 +97,8 @@ class TcpModel:
         self.data = (config.client_data, config.server_data)
         # Memo tables of pure per-endpoint functions: an event's effect on one TCB depends on
         # that TCB (and the segment) only, and recurs across many global states.
-        self._user_cache = {}
         self._arrival_cache = {}
+        self._compact = None
 
     # ------------------------------------------------------------------ engine interface
     def init_states(self):
@@ -106,38 +108,42 @@ class TcpModel:
         """A proper end: no connection on either side and nothing in flight."""
         return state.client.state == CLOSED and state.server.state in (CLOSED, LISTEN) and state.idle
 
+    def compact(self) -> "CompactTcp":
+        """The model as the engine explores it: interned components and packed int keys
+        (:class:`CompactTcp`), built once per model."""
+        space = self._compact
+        if space is None:
+            space = self._compact = CompactTcp(self)
+        return space
+
     def successors(self, state):
+        """``(action, next state)`` pairs of a named global state, in a fixed order. Derived
+        from the compact successors (encode, expand, decode): one implementation, so the
+        named and the packed views of the model cannot disagree."""
+        space = self.compact()
+        decode = space.decode
+        return [(action, decode(k)) for action, k in space.successors(space.encode(state))]
+
+    def _timeouts(self, side, tcb):
+        """The timeouts due at ``tcb`` (RFC 9293 §3.10.8): (action, new TCB, sent)."""
         out = []
-        client, server, c2s, s2c, loss, dup = state
-        assemble = self._assemble
-        for side, tcb in ((CLIENT, client), (SERVER, server)):
-            key = (side, tcb)
-            moves = self._user_cache.get(key)
-            if moves is None:
-                moves = self._user_cache[key] = self._user_calls(side, tcb)
-            for action, new_tcb, sent in moves:
-                out.append((action, assemble(state, side, new_tcb, sent, None)))
-        self._deliveries(state, C2S, c2s, out)
-        self._deliveries(state, S2C, s2c, out)
-        if self.closed_lifetime or (self._none_at_limit(c2s) and self._none_at_limit(s2c)):
-            for side, tcb in ((CLIENT, client), (SERVER, server)):
-                if tcb.rexmt == 0:
-                    out.append((timeout(side, "retransmission"), assemble(state, side, *self._retransmission_timeout(side, tcb), None)))
-                if tcb.tw == 0:
-                    out.append((timeout(side, "time-wait"), assemble(state, side, *self._time_wait_timeout(side, tcb), None)))
-        tick = self._tick(state)
-        if tick is not None:
-            out.append((TICK, tick))
-        if loss:
-            for direction, chan in ((C2S, c2s), (S2C, s2c)):
-                for i, seg in self._distinct(chan):
-                    out.append((lose(direction, seg), self._replace_channel(state, direction, chan[:i] + chan[i + 1:], loss=loss - 1)))
-        if dup:
-            for direction, chan in ((C2S, c2s), (S2C, s2c)):
-                for i, seg in self._distinct(chan):
-                    # The copy keeps the original's age; a duplicate may live the full MSL.
-                    copy = seg if seg[_LIMIT] == self.msl else _new_segment(seg[:_LIMIT] + (self.msl, seg[_AGE]))
-                    out.append((duplicate(direction, seg), self._replace_channel(state, direction, self._add(chan, (copy,)), dup=dup - 1)))
+        if tcb.rexmt == 0:
+            out.append((timeout(side, "retransmission"), *self._retransmission_timeout(side, tcb)))
+        if tcb.tw == 0:
+            out.append((timeout(side, "time-wait"), *self._time_wait_timeout(side, tcb)))
+        return out
+
+    def _losses(self, direction, chan):
+        """The network loses one segment of ``chan``: (action, channel without it)."""
+        return [(lose(direction, seg), chan[:i] + chan[i + 1:]) for i, seg in self._distinct(chan)]
+
+    def _duplications(self, direction, chan):
+        """The network duplicates one segment of ``chan``: (action, channel with the copy).
+        The copy keeps the original's age; a duplicate may live the full MSL."""
+        out = []
+        for _i, seg in self._distinct(chan):
+            copy = seg if seg[_LIMIT] == self.msl else _new_segment(seg[:_LIMIT] + (self.msl, seg[_AGE]))
+            out.append((duplicate(direction, seg), self._add(chan, (copy,))))
         return out
 
     def format_action(self, action, lang: str = "en") -> str:
@@ -158,14 +164,6 @@ class TcpModel:
             return chan
         return tuple(sorted(chan + segs)) if self.bag else chan + segs
 
-    def _replace_channel(self, state, direction, chan, loss=None, dup=None):
-        c, s, c2s, s2c, l, d = state
-        if direction == C2S:
-            c2s = chan
-        else:
-            s2c = chan
-        return _tuple_new(GlobalState, (c, s, c2s, s2c, l if loss is None else loss, d if dup is None else dup))
-
     def _effect(self, side, tcb_fields, sent, ghost=None):
         """What an event does at one endpoint: its new TCB and the segments it sends, given
         as (seq, ack, flags, dlen) and stamped here with the ghost fields of the sender's
@@ -176,14 +174,6 @@ class TcpModel:
         cinc, sconn = ghost
         limit = self.max_delay
         return tcb, tuple(_new_segment((q, a, f, n, cinc, sconn, limit, 0)) for q, a, f, n in sent)
-
-    def _assemble(self, state, side, tcb, segs, in_chan):
-        """The next global state: endpoint ``side`` gets ``tcb``; ``segs`` join its outgoing
-        channel; ``in_chan`` (when given) replaces its incoming channel."""
-        c, s, c2s, s2c, loss, dup = state
-        if side == CLIENT:
-            return _tuple_new(GlobalState, (tcb, s, self._add(c2s, segs) if segs else c2s, s2c if in_chan is None else in_chan, loss, dup))
-        return _tuple_new(GlobalState, (c, tcb, c2s if in_chan is None else in_chan, self._add(s2c, segs) if segs else s2c, loss, dup))
 
     def _choose_iss(self, side, incarnation):
         """ISS candidates for a new connection (RFC 9293 §3.4.1): a clock-driven ISN grows
@@ -355,17 +345,6 @@ class TcpModel:
         self._to_closed(t)
         return self._effect(side, t, ())
 
-    def _tick(self, state):
-        client, server, c2s, s2c, loss, dup = state
-        timers = (client.rexmt, client.tw, server.rexmt, server.tw)
-        if 0 in timers:
-            return None  # an expired timer fires before time moves on
-        if not (c2s or s2c or max(timers) > 0):
-            return None  # nothing depends on time
-        if not (self._none_at_limit(c2s) and self._none_at_limit(s2c)):
-            return None
-        return _tuple_new(GlobalState, (self._tick_tcb(client), self._tick_tcb(server), self._age(c2s), self._age(s2c), loss, dup))
-
     @staticmethod
     def _none_at_limit(chan):
         for seg in chan:
@@ -389,24 +368,6 @@ class TcpModel:
         return tuple(_new_segment(seg[:_AGE] + (seg[_AGE] + 1,)) for seg in chan)
 
     # ------------------------------------------------------------------ segment arrival
-    def _deliveries(self, state, direction, chan, out):
-        if not chan:
-            return
-        side = SERVER if direction == C2S else CLIENT
-        tcb = state.tcb(side)
-        cache = self._arrival_cache
-        assemble = self._assemble
-        positions = self._distinct(chan) if self.bag else ((0, chan[0]),)
-        for i, seg in positions:
-            key = (side, tcb, seg[:_LIMIT])  # the age and limit do not matter to the receiver
-            outcomes = cache.get(key)
-            if outcomes is None:
-                outcomes = cache[key] = self._arrivals(side, tcb, seg)
-            rest = chan[:i] + chan[i + 1:]
-            action = deliver(direction, seg)
-            for new_tcb, sent in outcomes:
-                out.append((action, assemble(state, side, new_tcb, sent, rest)))
-
     def _arrivals(self, side, tcb, seg):
         """Every outcome of ``seg`` arriving at ``tcb``: one, except that a SYN reaching
         LISTEN opens a connection whose ISS choice may branch (RFC 9293 §3.10.7.2)."""
@@ -603,3 +564,392 @@ class TcpModel:
     def describe(self, state, action, next_state, lang: str = "en") -> str:
         """One readable line for a step: what happened, the state change, what was sent."""
         return text.describe(state, action, next_state, lang)
+
+
+def _grown(copy, codes):
+    """A uint64 numpy array whose first ``len(codes)`` entries are ``codes``, from ``copy`` (its
+    first entries already right, or None): new codes are appended, the capacity doubles when
+    needed. Entries beyond ``len(codes)`` are never read (every id is below it)."""
+    import numpy as np
+
+    array, have = copy if copy is not None else (None, 0)
+    if have == len(codes):
+        return copy
+    if array is None or len(codes) > len(array):
+        bigger = np.zeros(max(1024, 2 * len(codes)), dtype=np.uint64)
+        if array is not None:
+            bigger[:have] = array[:have]
+        array = bigger
+    array[have:len(codes)] = np.array(codes[have:], dtype=np.uint64)
+    return array, len(codes)
+
+
+class CompactTcp:
+    """The TCP model for the explorer: every TCB and every channel (a tuple of segments) is
+    interned once into a table (object -> small id, id -> object), and a global state is one
+    Python int packing ``(client id, server id, c2s id, s2c id, loss, dup)`` by shifts.
+
+    Why: CPython does not cache tuple hashes, so a visited-set lookup of a nested state
+    re-hashes two 19-field TCBs and every 8-field segment; an int key hashes in a few
+    nanoseconds and takes 32-40 bytes. And an event's effect depends on one or two components
+    only (RFC 9293 §3.10: a user call or a timeout on one TCB, an arrival on the receiving TCB
+    and the segment), so each component transition is computed once, by the model's pure
+    per-endpoint functions, and memoised by id; expanding a state is then a few list or dict
+    lookups and shifts per successor.
+
+    Per-id tables are lists indexed by id, ``None`` until first needed (filled lazily: most
+    ids never need every table). Ids are assigned in discovery order, per model instance:
+    keys are not comparable across model instances (fingerprints are).
+    """
+
+    def __init__(self, model: TcpModel, tcb_bits: int = 10, channel_bits: int = 22, sent_bits: int = 16):
+        self.model = model
+        config = model.config
+        self.tcb_bits, self.channel_bits, self.sent_bits = tcb_bits, channel_bits, sent_bits
+        # Key layout, low bits first: loss budget, dup budget, client, server, c2s, s2c. The
+        # s2c id is the top field, unbounded (a Python int grows); the others have fixed widths.
+        # Why this order and these widths: a key below 2**60 is a 2-digit int, 32 bytes, and
+        # one above a 3-digit int, 48 bytes with the allocator's rounding. The reachable TCBs
+        # are few (about 60 on the issue-13 configurations: they hold small sequence numbers
+        # and counters), the channels many (10^4-10^5), so with 2 fault bits the s2c ids up to
+        # 2**16 keep the key in 2 digits.
+        loss_bits = max(config.loss, 0).bit_length() or 1
+        dup_bits = max(config.dup, 0).bit_length() or 1
+        self.loss_at = 0
+        self.loss_mask = (1 << loss_bits) - 1
+        self.dup_at = loss_bits
+        self.dup_mask = (1 << dup_bits) - 1
+        self.tcb_mask = (1 << tcb_bits) - 1
+        self.channel_mask = (1 << channel_bits) - 1
+        self.client_at = loss_bits + dup_bits
+        self.server_at = self.client_at + tcb_bits
+        self.c2s_at = self.server_at + tcb_bits
+        self.s2c_at = self.c2s_at + channel_bits
+        self.loss_one = 1 << self.loss_at
+        self.dup_one = 1 << self.dup_at
+        self.bag = model.bag
+        self.closed_lifetime = model.closed_lifetime
+        # Intern tables. Channel 0 is the empty channel, so "nothing in flight" is id 0.
+        self.tcbs = []
+        self.tcb_ids = {}
+        self.channels = []
+        self.channel_ids = {}
+        self.sents = [()]  # tuples of segments an event sends; 0 = nothing
+        self.sent_ids = {(): 0}
+        # Per-TCB tables (by id): user calls and timeouts per side, the tick.
+        self.user_moves = ([], [])
+        self.timeout_moves = ([], [])
+        self.ticked = []  # (id after a tick, a timer has expired, a timer runs) or None
+        # Per-channel tables (by id).
+        self.none_at_limit = []  # no segment has reached its age limit (time may pass)
+        self.aged = []  # id after a tick
+        self.lost = ([], [])  # per direction: ((action, id without the segment), ...)
+        self.duplicated = ([], [])  # per direction: ((action, id with the copy), ...)
+        # Per (receiver TCB id, channel id): the arrivals of the channel's deliverable segments.
+        self.arrived = ({}, {})  # per direction, key tcb id << channel_bits | channel id
+        # Per (channel id, sent id): the channel with the sent segments added (a bag sorts).
+        self.inserted = {}
+        # 60-bit fingerprint codes by id (filled when fingerprints are asked for).
+        self.tcb_codes = []
+        self.channel_codes = []
+        self.loss_codes = [code_of(i) for i in range(self.loss_mask + 1)]
+        self.dup_codes = [code_of(i) for i in range(self.dup_mask + 1)]
+        # (numpy copy, entries filled) of the code lists, for fingerprints()
+        self._np_tcb_codes = self._np_channel_codes = None
+        self._np_loss_codes = self._np_dup_codes = None
+        # The lazily filled per-id tables, grown by one entry (None) with every new id.
+        self.per_tcb = (*self.user_moves, *self.timeout_moves, self.ticked)
+        self.per_channel = (self.aged, *self.lost, *self.duplicated)
+        self.channel_id(())
+        # The fault budgets: (field position, mask, one unit, per-direction table, filler).
+        self.budgets = ((self.loss_at, self.loss_mask, self.loss_one, self.lost, self._lose),
+                        (self.dup_at, self.dup_mask, self.dup_one, self.duplicated, self._duplicate))
+
+    # ------------------------------------------------------------------ interning
+    @staticmethod
+    def _next_id(objects, bits, what) -> int:
+        """The id of a new entry of ``objects``; a clear error when it outgrows its ``bits``."""
+        i = len(objects)
+        if i >> bits:
+            raise TcpModelError(f"the compact state representation holds at most {1 << bits:,} distinct {what} "
+                                f"({bits} bits); this configuration reaches more: raise the width in "
+                                "tcpmodel.tcp.model.CompactTcp")
+        return i
+
+    def tcb_id(self, tcb) -> int:
+        i = self.tcb_ids.get(tcb)
+        if i is None:
+            i = self._next_id(self.tcbs, self.tcb_bits, "TCBs")
+            tcb = tcb if type(tcb) is TCB else _new_tcb(tcb)
+            self.tcb_ids[tcb] = i
+            self.tcbs.append(tcb)
+            for table in self.per_tcb:
+                table.append(None)
+        return i
+
+    def channel_id(self, chan) -> int:
+        i = self.channel_ids.get(chan)
+        if i is None:
+            i = self._next_id(self.channels, self.channel_bits, "channels")
+            chan = tuple(seg if type(seg) is Segment else _new_segment(seg) for seg in chan)
+            self.channel_ids[chan] = i
+            self.channels.append(chan)
+            self.none_at_limit.append(TcpModel._none_at_limit(chan))
+            for table in self.per_channel:
+                table.append(None)
+        return i
+
+    def sent_id(self, segs) -> int:
+        i = self.sent_ids.get(segs)
+        if i is None:
+            i = self._next_id(self.sents, self.sent_bits, "sets of sent segments")
+            self.sent_ids[segs] = i
+            self.sents.append(segs)
+        return i
+
+    # ------------------------------------------------------------------ engine interface
+    def encode(self, state) -> int:
+        """The key of a named global state."""
+        client, server, c2s, s2c, loss, dup = state
+        if not (0 <= loss <= self.loss_mask and 0 <= dup <= self.dup_mask):
+            raise TcpModelError(f"fault budgets loss={loss}, dup={dup} do not fit the compact key "
+                                f"(at most {self.loss_mask} and {self.dup_mask} for this configuration)")
+        return (self.tcb_id(client) << self.client_at | self.tcb_id(server) << self.server_at | self.channel_id(c2s) << self.c2s_at
+                | self.channel_id(s2c) << self.s2c_at | loss << self.loss_at | dup << self.dup_at)
+
+    def decode(self, key: int) -> GlobalState:
+        """The named global state of a key."""
+        tm, cm = self.tcb_mask, self.channel_mask
+        return _tuple_new(GlobalState, (
+            self.tcbs[key >> self.client_at & tm], self.tcbs[key >> self.server_at & tm],
+            self.channels[key >> self.c2s_at & cm], self.channels[key >> self.s2c_at],
+            key >> self.loss_at & self.loss_mask, key >> self.dup_at & self.dup_mask))
+
+    def init_states(self):
+        return [self.encode(s) for s in self.model.init_states()]
+
+    def is_terminal(self, key: int) -> bool:
+        return self.model.is_terminal(self.decode(key))
+
+    def fingerprint(self, key: int) -> int:
+        """The fingerprint of the decoded state under ``engine.fingerprint.make_fingerprint``
+        (the tuple hash of its components' 60-bit codes), from codes memoised by id."""
+        tm, cm = self.tcb_mask, self.channel_mask
+        try:
+            return hash((self.tcb_codes[key >> self.client_at & tm], self.tcb_codes[key >> self.server_at & tm],
+                         self.channel_codes[key >> self.c2s_at & cm], self.channel_codes[key >> self.s2c_at],
+                         self.loss_codes[key >> self.loss_at & self.loss_mask],
+                         self.dup_codes[key >> self.dup_at & self.dup_mask]))
+        except IndexError:  # a component interned since the codes were last brought up to date
+            self._fill_codes()
+            return self.fingerprint(key)
+
+    def fingerprinter(self):
+        """``fingerprint`` with its tables bound as locals (the explorer's hot path)."""
+        tm, cm = self.tcb_mask, self.channel_mask
+        client_at, server_at, c2s_at, s2c_at = self.client_at, self.server_at, self.c2s_at, self.s2c_at
+        loss_at, dup_at = self.loss_at, self.dup_at
+        lm, dm = self.loss_mask, self.dup_mask
+        tcodes, ccodes, lcodes, dcodes = self.tcb_codes, self.channel_codes, self.loss_codes, self.dup_codes
+        fill = self._fill_codes
+
+        def fingerprint(key):
+            try:
+                return hash((tcodes[key >> client_at & tm], tcodes[key >> server_at & tm], ccodes[key >> c2s_at & cm],
+                             ccodes[key >> s2c_at], lcodes[key >> loss_at & lm], dcodes[key >> dup_at & dm]))
+            except IndexError:
+                fill()
+                return fingerprint(key)
+
+        return fingerprint
+
+    def fingerprints(self, keys):
+        """``[fingerprint(k) for k in keys]`` as an int64 numpy array, computed by numpy on a
+        whole batch (the explorer's batched fingerprint store)."""
+        import numpy as np
+
+        self._fill_codes()
+        if self._np_loss_codes is None:
+            self._np_loss_codes = np.array(self.loss_codes, dtype=np.uint64)
+            self._np_dup_codes = np.array(self.dup_codes, dtype=np.uint64)
+        # Copies of the code lists, grown by doubling: new components keep appearing (a few a
+        # chunk), and copying the whole list each time would cost O(components) a chunk.
+        self._np_tcb_codes = _grown(self._np_tcb_codes, self.tcb_codes)
+        self._np_channel_codes = _grown(self._np_channel_codes, self.channel_codes)
+        tcodes, ccodes = self._np_tcb_codes[0], self._np_channel_codes[0]
+        try:
+            k = np.fromiter(keys, dtype=np.uint64, count=len(keys))
+        except OverflowError:  # a key of 64 bits or more (s2c ids beyond 2**(64 - s2c_at)): one by one
+            fingerprint = self.fingerprinter()
+            return np.fromiter(map(fingerprint, keys), dtype=np.int64, count=len(keys))
+        u = np.uint64
+        tm, cm = u(self.tcb_mask), u(self.channel_mask)
+        return tuple_hashes((tcodes[(k >> u(self.client_at)) & tm], tcodes[(k >> u(self.server_at)) & tm],
+                             ccodes[(k >> u(self.c2s_at)) & cm], ccodes[k >> u(self.s2c_at)],
+                             self._np_loss_codes[(k >> u(self.loss_at)) & u(self.loss_mask)],
+                             self._np_dup_codes[(k >> u(self.dup_at)) & u(self.dup_mask)]))
+
+    def _fill_codes(self):
+        for table, codes in ((self.tcbs, self.tcb_codes), (self.channels, self.channel_codes)):
+            codes.extend(code_of(x) for x in table[len(codes):])
+
+    # ------------------------------------------------------------------ memoised component transitions
+    def _moves(self, side, tcb_id, moves):
+        """(action, new TCB id, sent id) for each (action, new TCB, sent segments)."""
+        tcb_id_of, sent_id = self.tcb_id, self.sent_id
+        return tuple((action, tcb_id_of(tcb), sent_id(sent)) for action, tcb, sent in moves)
+
+    def _user(self, side, i):
+        moves = self.user_moves[side][i] = self._moves(side, i, self.model._user_calls(side, self.tcbs[i]))
+        return moves
+
+    def _timeout(self, side, i):
+        moves = self.timeout_moves[side][i] = self._moves(side, i, self.model._timeouts(side, self.tcbs[i]))
+        return moves
+
+    def _insert(self, chan_id, sent_id):
+        """The channel ``chan_id`` with the segments ``sent_id`` added, memoised."""
+        j = self.channel_id(self.model._add(self.channels[chan_id], self.sents[sent_id]))
+        self.inserted[chan_id << self.sent_bits | sent_id] = j
+        return j
+
+    def _arrive(self, direction, tcb_id, chan_id):
+        """(action, new TCB id, rest channel id, sent id) for each arrival at the receiver of
+        ``direction`` (RFC 9293 §3.10.7): every distinct segment of a bag, the head of a FIFO."""
+        model = self.model
+        side = SERVER if direction == C2S else CLIENT
+        tcb = self.tcbs[tcb_id]
+        chan = self.channels[chan_id]
+        cache = model._arrival_cache
+        positions = model._distinct(chan) if self.bag else ((0, chan[0]),)
+        out = []
+        for i, seg in positions:
+            key = (side, tcb, seg[:_LIMIT])  # the age and limit do not matter to the receiver
+            outcomes = cache.get(key)
+            if outcomes is None:
+                outcomes = cache[key] = model._arrivals(side, tcb, seg)
+            rest = self.channel_id(chan[:i] + chan[i + 1:])
+            action = deliver(direction, seg)
+            for new_tcb, sent in outcomes:
+                out.append((action, self.tcb_id(new_tcb), rest, self.sent_id(sent)))
+        out = tuple(out)
+        self.arrived[direction][tcb_id << self.channel_bits | chan_id] = out
+        return out
+
+    def _tick_tcb(self, i):
+        tcb = self.tcbs[i]
+        timers = (tcb.rexmt, tcb.tw)
+        info = self.ticked[i] = (self.tcb_id(TcpModel._tick_tcb(tcb)), 0 in timers, max(timers) > 0)
+        return info
+
+    def _age(self, i):
+        j = self.aged[i] = self.channel_id(TcpModel._age(self.channels[i]))
+        return j
+
+    def _lose(self, direction, i):
+        out = self.lost[direction][i] = tuple(
+            (action, self.channel_id(rest)) for action, rest in self.model._losses(direction, self.channels[i]))
+        return out
+
+    def _duplicate(self, direction, i):
+        out = self.duplicated[direction][i] = tuple(
+            (action, self.channel_id(more)) for action, more in self.model._duplications(direction, self.channels[i]))
+        return out
+
+    # ------------------------------------------------------------------ the hot path
+    def _emit_arrivals(self, arrivals, rest, tcb_at, in_at, out_chan, out_at, append):
+        """Append the successors of ``arrivals`` ((action, TCB id, rest of the incoming channel,
+        sent id)): the receiver's TCB (at ``tcb_at``), its incoming channel (at ``in_at``) and
+        its outgoing channel ``out_chan`` (at ``out_at``) change; ``rest`` holds the others."""
+        inserted, sent_bits = self.inserted, self.sent_bits
+        for action, t, remaining, sent in arrivals:
+            if sent:
+                new_chan = inserted.get(out_chan << sent_bits | sent)
+                if new_chan is None:
+                    new_chan = self._insert(out_chan, sent)
+            else:
+                new_chan = out_chan
+            append((action, rest | t << tcb_at | remaining << in_at | new_chan << out_at))
+
+    def _emit(self, moves, rest, tcb_at, chan, chan_at, append):
+        """Append the successors of one endpoint's ``moves`` ((action, TCB id, sent id)): its
+        TCB (field at ``tcb_at``) and its outgoing channel ``chan`` (at ``chan_at``) change."""
+        inserted, sent_bits = self.inserted, self.sent_bits
+        for action, t, sent in moves:
+            if sent:
+                new_chan = inserted.get(chan << sent_bits | sent)
+                if new_chan is None:
+                    new_chan = self._insert(chan, sent)
+            else:
+                new_chan = chan
+            append((action, rest | t << tcb_at | new_chan << chan_at))
+
+    def successors(self, key: int):
+        """``(action, next key)`` pairs, in the order of the named model: user calls (client,
+        server), deliveries (c2s, s2c), timeouts (client, server), the tick, losses, duplications."""
+        tm, cm = self.tcb_mask, self.channel_mask
+        client_at, server_at, c2s_at, s2c_at = self.client_at, self.server_at, self.c2s_at, self.s2c_at
+        c = key >> client_at & tm
+        s = key >> server_at & tm
+        a = key >> c2s_at & cm
+        b = key >> s2c_at
+        out = []
+        append = out.append
+
+        # User calls (RFC 9293 §3.10.1-§3.10.5) and timeouts (§3.10.8): one TCB changes and
+        # may send on its outgoing channel. ``*_rest``: the key with those two fields cleared.
+        below_s2c = key & ((1 << s2c_at) - 1)
+        client_rest = key & ~(tm << client_at | cm << c2s_at)
+        server_rest = below_s2c & ~(tm << server_at)
+        emit = self._emit
+        moves = self.user_moves[CLIENT][c]
+        emit(moves if moves is not None else self._user(CLIENT, c), client_rest, client_at, a, c2s_at, append)
+        moves = self.user_moves[SERVER][s]
+        emit(moves if moves is not None else self._user(SERVER, s), server_rest, server_at, b, s2c_at, append)
+
+        # Segment arrival (§3.10.7): the receiver's TCB and both channels change.
+        faults = key & ((1 << client_at) - 1)
+        if a:
+            arrivals = self.arrived[C2S].get(s << self.channel_bits | a)
+            self._emit_arrivals(arrivals if arrivals is not None else self._arrive(C2S, s, a),
+                                faults | c << client_at, server_at, c2s_at, b, s2c_at, append)
+        if b:
+            arrivals = self.arrived[S2C].get(c << self.channel_bits | b)
+            self._emit_arrivals(arrivals if arrivals is not None else self._arrive(S2C, c, b),
+                                faults | s << server_at, client_at, s2c_at, a, c2s_at, append)
+
+        # Timeouts, unless a segment at its age limit must go first (see the module docstring).
+        none_at_limit = self.none_at_limit
+        quiet = none_at_limit[a] and none_at_limit[b]
+        if self.closed_lifetime or quiet:
+            moves = self.timeout_moves[CLIENT][c]
+            emit(moves if moves is not None else self._timeout(CLIENT, c), client_rest, client_at, a, c2s_at, append)
+            moves = self.timeout_moves[SERVER][s]
+            emit(moves if moves is not None else self._timeout(SERVER, s), server_rest, server_at, b, s2c_at, append)
+
+        # The tick: only while something depends on time, no timer has expired unhandled and
+        # no segment has reached its limit.
+        if quiet:
+            tc = self.ticked[c] or self._tick_tcb(c)
+            ts = self.ticked[s] or self._tick_tcb(s)
+            if not (tc[1] or ts[1]) and (a or b or tc[2] or ts[2]):
+                aa = self.aged[a]
+                if aa is None:
+                    aa = self._age(a)
+                ab = self.aged[b]
+                if ab is None:
+                    ab = self._age(b)
+                append((TICK, faults | tc[0] << client_at | ts[0] << server_at | aa << c2s_at | ab << s2c_at))
+
+        # Faults: lose or duplicate one segment, within the budgets (the lowest fields).
+        for budget_at, budget_mask, one, made, make in self.budgets:
+            if key >> budget_at & budget_mask:
+                for_c2s = (key - one) & ~(cm << c2s_at)
+                changes = made[C2S][a]
+                for action, na in changes if changes is not None else make(C2S, a):
+                    append((action, for_c2s | na << c2s_at))
+                for_s2c = below_s2c - one
+                changes = made[S2C][b]
+                for action, nb in changes if changes is not None else make(S2C, b):
+                    append((action, for_s2c | nb << s2c_at))
+        return out
