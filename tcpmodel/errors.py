@@ -19,6 +19,15 @@ class ModelDefinitionError(TcpModelError):
     result = None
 
 
+class ViewFull(ModelDefinitionError):
+    """A model's compact view ran out of room for new component ids (a fixed-width key field).
+
+    The model has already widened its next view (``model.compact()`` returns a wider one);
+    the engine explores again on it. Raised to the caller only when the model cannot widen
+    any further.
+    """
+
+
 class ReplayError(TcpModelError):
     """A counterexample did not replay through the model: the model is not deterministic."""
 

@@ -160,16 +160,36 @@ def test_the_kept_graph_holds_named_states():
     assert [s for _, s in nodes] == list(h.states)
 
 
-@pytest.mark.parametrize("field, bits, what", [("tcb_bits", 2, "at most 4 distinct TCBs"),
-                                               ("channel_bits", 3, "at most 8 distinct channels"),
-                                               ("sent_bits", 1, "at most 2 distinct sets of sent segments")])
-def test_an_id_that_outgrows_its_field_is_a_clear_error(field, bits, what):
-    model = TcpModel(TcpConfig(loss=1, dup=1))
-    model._compact = CompactTcp(model, **{field: bits})
-    with pytest.raises(TcpModelError, match=what):
+@pytest.mark.parametrize("field, bits", [("tcb_bits", 2), ("channel_bits", 3), ("sent_bits", 1)])
+@pytest.mark.parametrize("store", ["exact", "fingerprint"])
+def test_an_id_that_outgrows_its_field_widens_the_view_and_the_counts_stay(field, bits, store):
+    """A configuration that outgrows a key field is explored again on a wider view: the same
+    states, transitions and verdicts as with roomy fields, in both stores; named successors too."""
+    config = TcpConfig(channel="fifo", loss=1, dup=1, msl=1)  # 14,872 states, 66 TCBs, 2,386 channels
+    roomy = check(TcpModel(config), build(["no_reuse_before_2msl", "eventual_close"]), store=store)
+    model = TcpModel(config)
+    model._key_widths = {**model._key_widths, field: bits}
+    narrow = check(model, build(["no_reuse_before_2msl", "eventual_close"]), store=store)
+    assert (narrow.stats.states, narrow.stats.transitions) == (roomy.stats.states, roomy.stats.transitions)
+    assert {n: v.status for n, v in narrow.verdicts.items()} == {n: v.status for n, v in roomy.verdicts.items()}
+    assert model._key_widths[field] > bits  # it did widen
+    fresh = TcpModel(config)
+    fresh._key_widths = {**fresh._key_widths, field: bits}
+    state = fresh.init_states()[0]
+    for _ in range(12):  # the named successors survive the widening as well
+        succ = fresh.successors(state)
+        assert succ == TcpModel(config).successors(state)
+        state = succ[-1][1]
+
+
+def test_a_configuration_past_the_widest_key_fields_is_a_clear_error(monkeypatch):
+    from tcpmodel.tcp import model as tcp_model
+
+    monkeypatch.setattr(tcp_model, "MAX_KEY_WIDTHS", dict(tcp_model.MAX_KEY_WIDTHS, tcb_bits=2))
+    model = TcpModel(TcpConfig(channel="fifo", loss=1, dup=1, msl=1))
+    model._key_widths = {**model._key_widths, "tcb_bits": 2}
+    with pytest.raises(TcpModelError, match=r"more than 4 distinct TCBs, the most the compact state representation holds \(2 bits\)"):
         check(model, [])
-    with pytest.raises(TcpModelError, match=what):
-        bfs_keys(model._compact, 10 ** 6)
 
 
 def test_fault_budgets_outside_the_key_are_refused():

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Callable, Optional, Sequence
 
-from ..errors import ModelDefinitionError, ReplayError, TcpModelError
+from ..errors import ModelDefinitionError, ReplayError, TcpModelError, ViewFull
 from .fingerprint import collision_probability, make_fingerprint
 from .model import format_action_of, is_terminal_of
 from .properties import ALWAYS, DEADLOCK, INITIAL, LEADS_TO, SOMETIMES, SOMETIMES_STEP, STEP, Property
@@ -169,7 +169,22 @@ def check(
 
     A model or property that breaks the engine's contract raises :class:`ModelDefinitionError`
     naming it; the error's ``result`` holds the verdicts decided before it (incomplete).
+
+    A model's compact view that runs out of key space raises :class:`ViewFull` after widening
+    the model's next view: the exploration then starts again on the wider one (the limits
+    apply to each attempt).
     """
+    while True:
+        try:
+            return _check_once(model, properties, max_states, max_seconds, progress, progress_interval,
+                               keep_graph, store, max_memory)
+        except ViewFull:
+            continue  # the model widened its compact view (it raises a plain error past the widest)
+
+
+def _check_once(model, properties, max_states, max_seconds, progress, progress_interval, keep_graph, store,
+                max_memory) -> Result:
+    """One exploration of :func:`check` on the model's current compact view."""
     properties = contract.check_arguments(model, properties, max_states, max_seconds, max_memory, progress,
                                           progress_interval, keep_graph, store, STORES)
     init = contract.initial_states(model)
@@ -182,6 +197,8 @@ def check(
     for s in init:
         try:
             ctx.add_initial(space.encode(s) if space is not None else s)
+        except ViewFull:
+            raise
         except Exception as exc:
             raise contract.diagnose(model, properties, (exc, s)) from exc
     n_init = len(ctx.parent)
@@ -204,6 +221,8 @@ def check(
         except KeyboardInterrupt:
             stop_reason = "interrupted"
         explore_seconds = time.perf_counter() - started
+        if ctx.error is not None and isinstance(ctx.error[0], ViewFull):
+            raise ctx.error[0]
         ctx.make_consistent()
         if ctx.error is not None:
             stop_reason = "model error"

@@ -38,7 +38,7 @@ TIME-WAIT frontier moves between the two.
 from __future__ import annotations
 
 from ..engine.fingerprint import code_of, tuple_hashes
-from ..errors import TcpModelError
+from ..errors import TcpModelError, ViewFull
 from . import text
 from .actions import TICK, deliver, duplicate, lose, timeout, user_call
 from .config import CLIENT_ISS_BASE, SERVER_ISS_BASE, TcpConfig
@@ -72,6 +72,14 @@ def channel(state, direction):
     return state.channel(direction)
 
 
+# The compact view's key field widths (bits), the step by which a configuration that outgrows
+# them widens them, and the widest they go. The defaults keep keys below 2**60 (32-byte ints)
+# on every shipped spec; wider fields make bigger keys, still exact.
+KEY_WIDTHS = {"tcb_bits": 10, "channel_bits": 22, "sent_bits": 16}
+WIDEN_BY = 4
+MAX_KEY_WIDTHS = {"tcb_bits": 26, "channel_bits": 34, "sent_bits": 32}
+
+
 class TcpModel:
     """Two endpoints, a client that actively opens and a server that listens, over a network
     that may lose, duplicate, reorder and delay segments, as configured by a :class:`TcpConfig`."""
@@ -99,6 +107,7 @@ class TcpModel:
         # that TCB (and the segment) only, and recurs across many global states.
         self._arrival_cache = {}
         self._compact = None
+        self._key_widths = dict(KEY_WIDTHS)  # widened when a configuration outgrows them
 
     # ------------------------------------------------------------------ engine interface
     def init_states(self):
@@ -110,19 +119,34 @@ class TcpModel:
 
     def compact(self) -> "CompactTcp":
         """The model as the engine explores it: interned components and packed int keys
-        (:class:`CompactTcp`), built once per model."""
+        (:class:`CompactTcp`), built once per model (again, wider, after a ViewFull)."""
         space = self._compact
         if space is None:
-            space = self._compact = CompactTcp(self)
+            space = self._compact = CompactTcp(self, **self._key_widths)
         return space
+
+    def _outgrown(self, field: str, what: str) -> TcpModelError:
+        """The compact view's ``field`` is full: widen the next view's fields (the engine then
+        explores again on it) and return the error to raise; a plain error past the widest."""
+        widths = self._key_widths
+        if widths[field] + WIDEN_BY > MAX_KEY_WIDTHS[field]:
+            return TcpModelError(f"this configuration reaches more than {1 << widths[field]:,} distinct {what}, "
+                                 f"the most the compact state representation holds ({widths[field]} bits)")
+        self._key_widths = {name: min(bits + WIDEN_BY, MAX_KEY_WIDTHS[name]) for name, bits in widths.items()}
+        self._compact = None
+        return ViewFull(f"more than {1 << widths[field]:,} distinct {what}: the key fields are widened "
+                        f"to {self._key_widths} and the exploration starts again")
 
     def successors(self, state):
         """``(action, next state)`` pairs of a named global state, in a fixed order. Derived
         from the compact successors (encode, expand, decode): one implementation, so the
         named and the packed views of the model cannot disagree."""
-        space = self.compact()
-        decode = space.decode
-        return [(action, decode(k)) for action, k in space.successors(space.encode(state))]
+        while True:
+            space = self.compact()
+            try:
+                return [(action, space.decode(k)) for action, k in space.successors(space.encode(state))]
+            except ViewFull:
+                continue  # the model widened its view: expand again on the new one
 
     def _timeouts(self, side, tcb):
         """The timeouts due at ``tcb`` (RFC 9293 §3.10.8): (action, new TCB, sent)."""
@@ -666,20 +690,19 @@ class CompactTcp:
                         (self.dup_at, self.dup_mask, self.dup_one, self.duplicated, self._duplicate))
 
     # ------------------------------------------------------------------ interning
-    @staticmethod
-    def _next_id(objects, bits, what) -> int:
-        """The id of a new entry of ``objects``; a clear error when it outgrows its ``bits``."""
+    def _next_id(self, objects, field, what) -> int:
+        """The id of a new entry of ``objects``. When it outgrows its key field (``field``,
+        e.g. "tcb_bits"), the model widens its next view and the exploration starts again
+        on it (ViewFull): the keys already made cannot change."""
         i = len(objects)
-        if i >> bits:
-            raise TcpModelError(f"the compact state representation holds at most {1 << bits:,} distinct {what} "
-                                f"({bits} bits); this configuration reaches more: raise the width in "
-                                "tcpmodel.tcp.model.CompactTcp")
+        if i >> getattr(self, field):
+            raise self.model._outgrown(field, what)
         return i
 
     def tcb_id(self, tcb) -> int:
         i = self.tcb_ids.get(tcb)
         if i is None:
-            i = self._next_id(self.tcbs, self.tcb_bits, "TCBs")
+            i = self._next_id(self.tcbs, "tcb_bits", "TCBs")
             tcb = tcb if type(tcb) is TCB else _new_tcb(tcb)
             self.tcb_ids[tcb] = i
             self.tcbs.append(tcb)
@@ -690,7 +713,7 @@ class CompactTcp:
     def channel_id(self, chan) -> int:
         i = self.channel_ids.get(chan)
         if i is None:
-            i = self._next_id(self.channels, self.channel_bits, "channels")
+            i = self._next_id(self.channels, "channel_bits", "channels")
             chan = tuple(seg if type(seg) is Segment else _new_segment(seg) for seg in chan)
             self.channel_ids[chan] = i
             self.channels.append(chan)
@@ -702,7 +725,7 @@ class CompactTcp:
     def sent_id(self, segs) -> int:
         i = self.sent_ids.get(segs)
         if i is None:
-            i = self._next_id(self.sents, self.sent_bits, "sets of sent segments")
+            i = self._next_id(self.sents, "sent_bits", "sets of sent segments")
             self.sent_ids[segs] = i
             self.sents.append(segs)
         return i
