@@ -192,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--max-memory", type=memory_size, metavar="SIZE",
                    help="stop a run that grows by more than SIZE, e.g. 8G or 500M (default: 80%% of the "
                         "memory available at start); the run is incomplete: exit 3")
+    c.add_argument("--store", choices=("exact", "fingerprint"), default="exact",
+                   help="visited store: exact states (default) or 64-bit fingerprints, for runs of 10^7 "
+                        "states and more (a few times less memory; the collision probability is reported; "
+                        "no full state graph is drawn)")
     c.add_argument("--simulate", type=_limit_type("max_states", int), metavar="WALKS",
                    help="random simulation instead of exhaustive checking: WALKS seeded walks per spec; "
                         "finds violations, never proves a property (exit 1 only on a contradicted expectation)")
@@ -301,6 +305,9 @@ def _print_run(run, witnesses: bool):
     complete = "complete" if stats.complete else f"INCOMPLETE ({stats.stop_reason})"
     print(f"  {stats.states:,} distinct states, {stats.transitions:,} transitions, depth {stats.depth}, "
           f"{stats.seconds:.2f} s ({rate:,.0f} states/s), {complete}")
+    if stats.store == "fingerprint":
+        # TLC's "optimistic" estimate: that some state was missed because two fingerprints met.
+        print(f"  fingerprint store: collision probability {stats.collision_probability:.1e}")
     _print_counts(run)
     for name, v in run.result.verdicts.items():
         if v.trace is None or (v.is_witness and not witnesses):
@@ -395,7 +402,8 @@ def cmd_check(args) -> int:
             progress.start(str(spec.path), max_states, max_seconds, max_memory)
             with MemoryGuard(max_memory, progress) as guard:
                 run = run_spec(spec, progress=guard, keep_graph=not args.no_write or args.graphml is not None,
-                               max_states=max_states, max_seconds=max_seconds, max_memory=max_memory)
+                               max_states=max_states, max_seconds=max_seconds, max_memory=max_memory,
+                               store=args.store)
             guard.mark(run)
             progress.done()
             runs.append(run)

@@ -206,9 +206,13 @@ def build_model(spec: Spec, *, properties: Optional[Sequence[str]] = None,
 def run_spec(spec: Spec, *, properties: Optional[Sequence[str]] = None, config: Optional[TcpConfig] = None,
              progress: Optional[Callable] = None, keep_graph: bool = False,
              max_states: Optional[int] = None, max_seconds: Optional[float] = None,
-             max_memory: Optional[int] = None) -> SpecRun:
+             max_memory: Optional[int] = None, store: str = "exact") -> SpecRun:
     """Check ``spec``: its configuration (or ``config`` instead), its ``[expect]`` properties
     (or ``properties`` instead), within its limits (or ``max_states`` / ``max_seconds``).
+
+    ``store`` is the engine's visited store: "exact" or "fingerprint" (64-bit fingerprints,
+    far less memory, the collision probability reported; no graph is kept: ``keep_graph`` is
+    ignored).
 
     ``max_memory`` (bytes) stops the run cleanly, incomplete, when the process grows past it.
     ``progress`` is the engine's progress callback; ``keep_graph`` keeps the reachable graph
@@ -222,7 +226,8 @@ def run_spec(spec: Spec, *, properties: Optional[Sequence[str]] = None, config: 
         max_states=max_states if max_states is not None else spec.max_states,
         max_seconds=max_seconds if max_seconds is not None else spec.max_seconds,
         progress=progress,
-        keep_graph=keep_graph,
+        keep_graph=keep_graph and store == "exact",
+        store=store,
     )
     if max_memory is not None and ENGINE_HAS_MAX_MEMORY:
         limits["max_memory"] = max_memory

@@ -303,3 +303,16 @@ def test_a_bad_spec_stops_the_run_before_anything_is_written(jobs):
     assert r.stdout == ""  # not even the good spec was checked
     assert r.stderr.splitlines() == [f"tcpmodel: error: {base / 'mixed' / 'b_bad.toml'}: faults.loss: must be at least 0, got -1"]
     assert list((base / "out-mixed").iterdir()) == []
+
+
+def test_check_with_the_fingerprint_store(tmp_path):
+    """`--store fingerprint`: the same counts and verdicts as the spec expects (exact store),
+    the collision probability printed, reports written (no state graph kept)."""
+    proc = run("check", SPECS / "rfc1337_faults.toml", "--store", "fingerprint", "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    states, transitions, depth = COUNTS["rfc1337_faults"]
+    assert f"{states:,} distinct states, {transitions:,} transitions, depth {depth}," in proc.stdout
+    assert "fingerprint store: collision probability " in proc.stdout
+    assert (tmp_path / "out" / "rfc1337_faults" / "verdicts.json").is_file()
+    bad = run("check", SPECS / "rfc1337_faults.toml", "--store", "bloom", "--no-write")
+    assert bad.returncode == 2 and "--store" in bad.stderr
