@@ -204,7 +204,9 @@ def _check_once(model, properties, max_states, max_seconds, progress, progress_i
     n_init = len(ctx.parent)
 
     no_steps = not (ctx.steps or ctx.wsteps)
-    if no_steps and exact and not keep_edges:
+    if no_steps and vector_of(space) is not None:
+        loop = _loop_vector
+    elif no_steps and exact and not keep_edges:
         loop = _loop_plain
     elif no_steps and not exact and getattr(space, "fingerprints", None) is not None:
         loop = _loop_batched
@@ -346,6 +348,19 @@ def compact_of(model):
     everything the engine shows -- predicates' arguments, traces, the graph -- is decoded.
     """
     make = getattr(model, "compact", None)
+    return make() if make is not None else None
+
+
+def vector_of(space):
+    """The compact view's vectorised form (``space.vector()``), or None.
+
+    It expands a chunk of keys at once: ``expand(keys, with_actions)`` takes a uint64 numpy
+    array and returns ``(counts, targets, action_ids)`` -- each key's number of successors,
+    every successor key in order (those of ``keys[0]`` first, each key's in the order of
+    ``space.successors``), and their action ids (``action(id)`` gives the action) or None.
+    Keys must then fit in 64 bits. The explorer's vectorised loop (:func:`_loop_vector`)
+    numbers states exactly as the one-at-a-time loops do."""
+    make = getattr(space, "vector", None)
     return make() if make is not None else None
 
 
@@ -761,6 +776,130 @@ def _loop_batched(ctx, limits):
                 return reason
     except Exception as exc:
         return ctx.failed(exc, s)
+    return ""
+
+
+VECTOR_CHUNK = 1 << 14  # states expanded at once by the vectorised loop
+
+
+def _loop_vector(ctx, limits):
+    """BFS over a model's vectorised view (:func:`vector_of`): a chunk of states is expanded
+    by the model in one call, and its successors are looked up in (and added to) a
+    :class:`.visited.KeyTable` together. Ids, parents and levels are those of the one-at-a-time
+    loops: the new states of a chunk are numbered in the order they were generated.
+
+    Exact store: the table holds the 64-bit keys themselves (with their ids when edges are
+    kept), ``ctx.states`` the keys by id (an ``array('Q')``, 8 bytes a state). Fingerprint
+    store: the table holds fingerprints, ``ctx.fps`` them by id, and keys are kept only for
+    the level being expanded and the next. No step properties. A state limit is looked at
+    every ``CHUNK`` states, as in the other loops, so that a limited run stops where they do."""
+    import numpy as np
+
+    from .visited import KeyTable
+
+    space = ctx.space
+    vector = vector_of(space)
+    exact = ctx.exact
+    keep = ctx.offsets is not None
+    found = ctx.found
+    deadlock_name = ctx.deadlock_name if ctx.deadlock_name not in found else None
+    is_terminal = ctx.is_terminal
+    check_state = ctx.check_state
+    checks = ctx.checks
+    level_starts = ctx.level_starts
+    parent = ctx.parent
+    table = KeyTable(with_values=exact and keep, capacity=1 << 16)
+    if exact:
+        states = ctx.states = array("Q", ctx.states)
+        ctx.index = ctx.visited = None
+        codes_of = None  # the keys are their own codes
+        table.insert(np.array(states, dtype=np.uint64), np.arange(len(states)) if keep else None)
+        current = np.array(states, dtype=np.uint64)
+    else:
+        fps = ctx.fps
+        codes_of = space.fingerprints
+        table.insert(np.frombuffer(fps, dtype=np.int64).copy())
+        ctx.seen = None
+        current = np.array(ctx.frontier, dtype=np.uint64)
+        ctx.frontier = None
+    if keep:
+        remap = np.full(0, -1, dtype=np.int64)  # the vector view's action ids -> the graph's
+        actions, action_index = ctx.actions, ctx.action_index
+    chunk = CHUNK if limits.max_states is not None else VECTOR_CHUNK
+    following = []  # keys of the next level, chunk by chunk
+    transitions = 0
+    n = len(parent)
+    sid = 0
+    base = 0  # the id of current[0]
+    level_end = n
+    try:
+        while sid < n:
+            if sid == level_end:
+                level_starts.append(sid)
+                level_end = n
+                current = np.concatenate(following) if following else np.zeros(0, dtype=np.uint64)
+                following = []
+                base = sid
+            stop = min(level_end, sid + chunk)
+            keys = current[sid - base:stop - base]
+            counts, targets, aids = vector.expand(keys, keep)
+            if deadlock_name is not None:
+                for i in np.flatnonzero(counts == 0).tolist():
+                    if not is_terminal(int(keys[i])):
+                        found[deadlock_name] = ("state", sid + i)
+                        deadlock_name = None
+                        break
+            codes = targets.view(np.int64) if exact else codes_of(targets)
+            slots = table.find(codes)
+            absent = np.flatnonzero(slots < 0)
+            # First occurrences in generation order among the successors not seen before.
+            _, firsts = np.unique(codes[absent], return_index=True)
+            firsts.sort()
+            fresh = absent[firsts]
+            new_ids = np.arange(n, n + len(fresh), dtype=np.int64)
+            if exact and keep:  # every target's id; read before the insert (which may move slots)
+                ids = np.where(slots >= 0, table.values[slots], -1)
+            table.insert(codes[fresh], new_ids if exact and keep else None)
+            owners = np.repeat(np.arange(sid, stop, dtype=np.int32), counts)[fresh]
+            new_keys = targets[fresh]
+            # Keys (or fingerprints) first, parents last: an interrupt in between leaves more
+            # of the former, which make_consistent trims to the parents.
+            if exact:
+                states.frombytes(new_keys.tobytes())
+            else:
+                fps.frombytes(codes[fresh].tobytes())
+            following.append(new_keys)
+            parent.frombytes(owners.tobytes())
+            if checks:
+                for t in new_keys.tolist():
+                    checks = check_state(t, n)
+                    n += 1
+            else:
+                n += len(fresh)
+            if keep:
+                if exact:
+                    if len(absent):
+                        ids[absent] = table.get(codes[absent])
+                    ctx.targets.frombytes(ids.astype(np.int32).tobytes())
+                else:
+                    ctx.targets.frombytes(codes.tobytes())
+                if len(remap) < len(vector.actions):
+                    remap = np.concatenate([remap, np.full(len(vector.actions) - len(remap), -1, dtype=np.int64)])
+                unknown = remap[aids] < 0
+                if unknown.any():  # actions met for the first time get the next ids, in order
+                    _, where = np.unique(aids[unknown], return_index=True)
+                    for a in aids[unknown][np.sort(where)].tolist():
+                        remap[a] = action_index[vector.action(a)] = len(actions)
+                        actions.append(vector.action(a))
+                ctx.action_ids.frombytes(remap[aids].astype(np.int32).tobytes())
+                ctx.offsets.frombytes((np.cumsum(counts) + transitions).astype(np.int64).tobytes())
+            transitions += len(targets)
+            sid = stop
+            reason = limits.end_of_chunk(ctx, transitions, stop, n)
+            if reason:
+                return reason
+    except Exception as exc:
+        return ctx.failed(exc, None)
     return ""
 
 

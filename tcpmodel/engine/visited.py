@@ -12,6 +12,8 @@ The value 0 marks an empty slot; the fingerprint 0 itself is remembered by a fla
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 MAX_LOAD = 0.5
@@ -77,3 +79,124 @@ class FingerprintTable:
     @property
     def nbytes(self) -> int:
         return self.table.nbytes
+
+
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+
+
+def mix64(keys: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser on a uint64 (or int64) array, as uint64: a bijection of 64-bit
+    values whose low bits depend on every bit of the input (packed keys are not uniform, and a
+    table's home slot is the low bits)."""
+    x = keys.view(np.uint64) if keys.dtype == np.int64 else keys.astype(np.uint64, copy=False)
+    x = x ^ (x >> np.uint64(30))
+    x *= _MIX_1
+    x ^= x >> np.uint64(27)
+    x *= _MIX_2
+    x ^= x >> np.uint64(31)
+    return x
+
+
+class KeyTable:
+    """A set of 64-bit keys, or a map from them to int64 values, in numpy arrays (open
+    addressing, linear probing from a mixed home slot), looked up and filled a batch at a time.
+
+    Exact: it holds the keys themselves (no fingerprint collision is possible); the engine's
+    vectorised exact store keeps a model's packed state keys here, and a model its memo
+    tables keyed by pairs of component ids. A key costs 8 bytes (16 with a value) over the load
+    factor (at most 1/2, at least 1/4 right after a doubling). The key 0 marks an empty slot, so
+    it lives in a slot of its own past the probed range (index ``capacity``).
+    """
+
+    def __init__(self, with_values: bool = False, capacity: int = 1 << 12):
+        self.with_values = with_values
+        self._allocate(capacity)
+        self.count = 0
+
+    def _allocate(self, capacity):
+        self.keys = np.zeros(capacity + 1, dtype=np.int64)
+        self.values = np.full(capacity + 1, -1, dtype=np.int64) if self.with_values else None
+        self.mask = capacity - 1
+        self.zero = False  # whether the key 0 is in (at index capacity)
+
+    def __len__(self):
+        return self.count
+
+    @property
+    def nbytes(self) -> int:
+        return self.keys.nbytes + (self.values.nbytes if self.with_values else 0)
+
+    def find(self, q: np.ndarray) -> np.ndarray:
+        """The slot of each key of ``q`` (int64 array), -1 where it is absent."""
+        q = q.view(np.int64) if q.dtype == np.uint64 else q
+        out = np.full(len(q), -1, dtype=np.int64)
+        keys, mask = self.keys, self.mask
+        pending = np.flatnonzero(q)
+        if len(pending) < len(q) and self.zero:
+            out[q == 0] = mask + 1
+        want = q[pending]
+        slot = (mix64(want) & np.uint64(mask)).view(np.int64)
+        while len(pending):
+            held = keys[slot]
+            hit = held == want
+            out[pending[hit]] = slot[hit]
+            go_on = (held != 0) & ~hit
+            pending, want, slot = pending[go_on], want[go_on], (slot[go_on] + 1) & mask
+        return out
+
+    def contains(self, q: np.ndarray) -> np.ndarray:
+        return self.find(q) >= 0
+
+    def get(self, q: np.ndarray) -> np.ndarray:
+        """The value of each key of ``q``, -1 where it is absent (a map)."""
+        slots = self.find(q)
+        return np.where(slots >= 0, self.values[slots], -1)
+
+    def insert(self, q: np.ndarray, values: Optional[np.ndarray] = None):
+        """Add the keys ``q`` -- distinct, none of them in the table yet -- with their values."""
+        q = q.view(np.int64) if q.dtype == np.uint64 else q
+        if self.count + len(q) > MAX_LOAD * (self.mask + 1):
+            self._grow(self.count + len(q))
+        self.count += len(q)
+        keys, mask = self.keys, self.mask
+        zero = q == 0
+        if zero.any():
+            self.zero = True
+            if values is not None:
+                self.values[mask + 1] = values[zero][0]
+        pending = np.flatnonzero(~zero)
+        want = q[pending]
+        slot = (mix64(want) & np.uint64(mask)).view(np.int64)
+        while len(pending):
+            held = keys[slot]
+            empty = held == 0
+            # Claim the empty slots; where two keys claim one slot the last write wins and
+            # the others probe on.
+            keys[slot[empty]] = want[empty]
+            won = np.zeros(len(pending), dtype=bool)
+            won[empty] = keys[slot[empty]] == want[empty]
+            if values is not None:
+                self.values[slot[won]] = values[pending[won]]
+            go_on = ~won
+            pending, want, slot = pending[go_on], want[go_on], (slot[go_on] + 1) & mask
+
+    def _grow(self, needed: int):
+        capacity = self.mask + 1
+        while needed > MAX_LOAD * capacity:
+            capacity *= 2
+        old_keys, old_values, zero = self.keys, self.values, self.zero
+        self._allocate(capacity)
+        self.count = 0
+        # Moved a block at a time: one insert of every key would make a dozen temporary
+        # arrays the size of the table (the peak of a whole run, measured).
+        block = 1 << 20
+        for i in range(0, len(old_keys) - 1, block):
+            keys = old_keys[i:min(i + block, len(old_keys) - 1)]
+            held = np.flatnonzero(keys)
+            self.insert(keys[held], old_values[i + held] if old_values is not None else None)
+        if zero:
+            self.zero = True
+            self.count += 1
+            if old_values is not None:
+                self.values[-1] = old_values[-1]

@@ -73,10 +73,12 @@ def channel(state, direction):
 
 
 # The compact view's key field widths (bits), the step by which a configuration that outgrows
-# them widens them, and the widest they go. The defaults keep keys below 2**60 (32-byte ints)
-# on every shipped spec; wider fields make bigger keys, still exact.
-KEY_WIDTHS = {"tcb_bits": 10, "channel_bits": 22, "sent_bits": 16}
-WIDEN_BY = 4
+# one widens it, and the widest they go. The defaults keep keys below 2**60 (32-byte ints) and
+# both channel fields within 64 bits (the vectorised expansion, CompactTcp.vector) on every
+# shipped spec and the issue-13 configurations; 2 bits at a time keep them there as long as they
+# can be. Wider fields make bigger keys, still exact.
+KEY_WIDTHS = {"tcb_bits": 8, "channel_bits": 20, "sent_bits": 16}
+WIDEN_BY = 2
 MAX_KEY_WIDTHS = {"tcb_bits": 26, "channel_bits": 34, "sent_bits": 32}
 
 
@@ -132,7 +134,9 @@ class TcpModel:
         if widths[field] + WIDEN_BY > MAX_KEY_WIDTHS[field]:
             return TcpModelError(f"this configuration reaches more than {1 << widths[field]:,} distinct {what}, "
                                  f"the most the compact state representation holds ({widths[field]} bits)")
-        self._key_widths = {name: min(bits + WIDEN_BY, MAX_KEY_WIDTHS[name]) for name, bits in widths.items()}
+        # Only the full field widens: the narrower the key, the longer it fits in 64 bits (the
+        # vectorised expansion, CompactTcp.vector) and in a 2-digit Python int.
+        self._key_widths = dict(widths, **{field: widths[field] + WIDEN_BY})
         self._compact = None
         return ViewFull(f"more than {1 << widths[field]:,} distinct {what}: the key fields are widened "
                         f"to {self._key_widths} and the exploration starts again")
@@ -626,17 +630,18 @@ class CompactTcp:
     keys are not comparable across model instances (fingerprints are).
     """
 
-    def __init__(self, model: TcpModel, tcb_bits: int = 10, channel_bits: int = 22, sent_bits: int = 16):
+    def __init__(self, model: TcpModel, tcb_bits: int = 8, channel_bits: int = 20, sent_bits: int = 16):
         self.model = model
         config = model.config
         self.tcb_bits, self.channel_bits, self.sent_bits = tcb_bits, channel_bits, sent_bits
         # Key layout, low bits first: loss budget, dup budget, client, server, c2s, s2c. The
-        # s2c id is the top field, unbounded (a Python int grows); the others have fixed widths.
+        # s2c id is the top field, unbounded (a Python int grows); the others have fixed widths
+        # (channel ids share one table, so the s2c ids are below 2**channel_bits too).
         # Why this order and these widths: a key below 2**60 is a 2-digit int, 32 bytes, and
-        # one above a 3-digit int, 48 bytes with the allocator's rounding. The reachable TCBs
-        # are few (about 60 on the issue-13 configurations: they hold small sequence numbers
-        # and counters), the channels many (10^4-10^5), so with 2 fault bits the s2c ids up to
-        # 2**16 keep the key in 2 digits.
+        # one above a 3-digit int, 48 bytes with the allocator's rounding; a key below 2**64
+        # lets numpy expand a chunk of keys at once (vector()). The reachable TCBs are few
+        # (60-100 on the issue-13 configurations: they hold small sequence numbers and
+        # counters), the channels many (10^4-10^6).
         loss_bits = max(config.loss, 0).bit_length() or 1
         dup_bits = max(config.dup, 0).bit_length() or 1
         self.loss_at = 0
@@ -684,6 +689,7 @@ class CompactTcp:
         # The lazily filled per-id tables, grown by one entry (None) with every new id.
         self.per_tcb = (*self.user_moves, *self.timeout_moves, self.ticked)
         self.per_channel = (self.aged, *self.lost, *self.duplicated)
+        self._vector = None  # the vectorised view, made when first asked for
         self.channel_id(())
         # The fault budgets: (field position, mask, one unit, per-direction table, filler).
         self.budgets = ((self.loss_at, self.loss_mask, self.loss_one, self.lost, self._lose),
@@ -801,7 +807,7 @@ class CompactTcp:
         self._np_channel_codes = _grown(self._np_channel_codes, self.channel_codes)
         tcodes, ccodes = self._np_tcb_codes[0], self._np_channel_codes[0]
         try:
-            k = np.fromiter(keys, dtype=np.uint64, count=len(keys))
+            k = keys if isinstance(keys, np.ndarray) else np.fromiter(keys, dtype=np.uint64, count=len(keys))
         except OverflowError:  # a key of 64 bits or more (s2c ids beyond 2**(64 - s2c_at)): one by one
             fingerprint = self.fingerprinter()
             return np.fromiter(map(fingerprint, keys), dtype=np.int64, count=len(keys))
@@ -811,6 +817,20 @@ class CompactTcp:
                              ccodes[(k >> u(self.c2s_at)) & cm], ccodes[k >> u(self.s2c_at)],
                              self._np_loss_codes[(k >> u(self.loss_at)) & u(self.loss_mask)],
                              self._np_dup_codes[(k >> u(self.dup_at)) & u(self.dup_mask)]))
+
+    def vector(self):
+        """The view that expands a chunk of keys at once (:class:`~tcpmodel.tcp.vector.VectorTcp`),
+        or None when a key of this view does not fit in 64 bits with the s2c field as wide as
+        the c2s one (then the engine explores one key at a time)."""
+        if self._vector is None:
+            fits = (self.s2c_at + self.channel_bits <= 64 and self.tcb_bits + self.channel_bits <= 62
+                    and self.channel_bits + self.sent_bits <= 62)
+            if not fits:
+                return None
+            from .vector import VectorTcp
+
+            self._vector = VectorTcp(self)
+        return self._vector
 
     def _fill_codes(self):
         for table, codes in ((self.tcbs, self.tcb_codes), (self.channels, self.channel_codes)):
@@ -830,13 +850,22 @@ class CompactTcp:
         moves = self.timeout_moves[side][i] = self._moves(side, i, self.model._timeouts(side, self.tcbs[i]))
         return moves
 
+    # Each memoised transition comes in two forms: one that computes (the vectorised view,
+    # VectorTcp, keeps its own numpy copy of the outcome and needs no second one here) and one
+    # that computes and memoises (for ``successors``).
+    def _inserted(self, chan_id, sent_id):
+        """The channel ``chan_id`` with the segments ``sent_id`` added."""
+        return self.channel_id(self.model._add(self.channels[chan_id], self.sents[sent_id]))
+
     def _insert(self, chan_id, sent_id):
-        """The channel ``chan_id`` with the segments ``sent_id`` added, memoised."""
-        j = self.channel_id(self.model._add(self.channels[chan_id], self.sents[sent_id]))
-        self.inserted[chan_id << self.sent_bits | sent_id] = j
+        j = self.inserted[chan_id << self.sent_bits | sent_id] = self._inserted(chan_id, sent_id)
         return j
 
     def _arrive(self, direction, tcb_id, chan_id):
+        out = self.arrived[direction][tcb_id << self.channel_bits | chan_id] = self._arrivals(direction, tcb_id, chan_id)
+        return out
+
+    def _arrivals(self, direction, tcb_id, chan_id):
         """(action, new TCB id, rest channel id, sent id) for each arrival at the receiver of
         ``direction`` (RFC 9293 §3.10.7): every distinct segment of a bag, the head of a FIFO."""
         model = self.model
@@ -855,9 +884,7 @@ class CompactTcp:
             action = deliver(direction, seg)
             for new_tcb, sent in outcomes:
                 out.append((action, self.tcb_id(new_tcb), rest, self.sent_id(sent)))
-        out = tuple(out)
-        self.arrived[direction][tcb_id << self.channel_bits | chan_id] = out
-        return out
+        return tuple(out)
 
     def _tick_tcb(self, i):
         tcb = self.tcbs[i]
@@ -865,18 +892,25 @@ class CompactTcp:
         info = self.ticked[i] = (self.tcb_id(TcpModel._tick_tcb(tcb)), 0 in timers, max(timers) > 0)
         return info
 
+    def _aged(self, i):
+        return self.channel_id(TcpModel._age(self.channels[i]))
+
     def _age(self, i):
-        j = self.aged[i] = self.channel_id(TcpModel._age(self.channels[i]))
+        j = self.aged[i] = self._aged(i)
         return j
 
+    def _losses(self, direction, i):
+        return tuple((action, self.channel_id(rest)) for action, rest in self.model._losses(direction, self.channels[i]))
+
     def _lose(self, direction, i):
-        out = self.lost[direction][i] = tuple(
-            (action, self.channel_id(rest)) for action, rest in self.model._losses(direction, self.channels[i]))
+        out = self.lost[direction][i] = self._losses(direction, i)
         return out
 
+    def _duplications(self, direction, i):
+        return tuple((action, self.channel_id(more)) for action, more in self.model._duplications(direction, self.channels[i]))
+
     def _duplicate(self, direction, i):
-        out = self.duplicated[direction][i] = tuple(
-            (action, self.channel_id(more)) for action, more in self.model._duplications(direction, self.channels[i]))
+        out = self.duplicated[direction][i] = self._duplications(direction, i)
         return out
 
     # ------------------------------------------------------------------ the hot path

@@ -1,0 +1,190 @@
+"""The vectorised exploration: the TCP model's chunk-at-a-time expansion (tcp/vector.py), the
+exact numpy key table (engine/visited.py) and the engine's vectorised loop. Each is held to the
+one-state-at-a-time implementation it replaces: the same successors in the same order, the same
+ids, parents, levels, edges and counterexamples, the same stops at a state limit."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tcpmodel.engine import check, explore
+from tcpmodel.engine.visited import KeyTable, mix64
+from tcpmodel.spec import load
+from tcpmodel.tcp import TcpConfig, TcpModel, build
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL_SPECS = sorted(p.stem for p in (ROOT / "specs").glob("*.toml"))
+SPECS = ["rfc9293_faults", "rfc1337_reuse", "rfc9293_abort", "canonical_fifo", "rfc9293_simultaneous",
+         "rfc1337_closed_lifetime", "early_close", "rfc9293_throttled"]
+
+
+def bfs_keys(space, limit):
+    keys = list(dict.fromkeys(space.init_states()))
+    seen = set(keys)
+    i = 0
+    while i < len(keys) and len(keys) < limit:
+        for _action, k in space.successors(keys[i]):
+            if k not in seen:
+                seen.add(k)
+                keys.append(k)
+        i += 1
+    return keys[:limit]
+
+
+@pytest.fixture
+def one_at_a_time(monkeypatch):
+    """Explore without the vectorised view (the loops it must agree with)."""
+    monkeypatch.setattr(explore, "vector_of", lambda space: None)
+
+
+# --------------------------------------------------------------------------------------------
+# The model's expansion
+
+
+@pytest.mark.parametrize("name", ALL_SPECS)
+def test_expand_gives_the_compact_successors_in_order(name):
+    space = TcpModel(load(ROOT / "specs" / f"{name}.toml").config).compact()
+    vector = space.vector()
+    assert vector is not None
+    keys = bfs_keys(space, 2500)
+    lo = 0
+    for size in [1, 7, 300, 1000, 5000]:  # chunks of every size, boundaries anywhere
+        chunk = keys[lo:lo + size]
+        if not chunk:
+            break
+        counts, targets, aids = vector.expand(np.array(chunk, dtype=np.uint64), True)
+        want = [space.successors(k) for k in chunk]
+        assert counts.tolist() == [len(w) for w in want]
+        assert targets.tolist() == [t for w in want for _a, t in w]
+        assert [vector.action(a) for a in aids.tolist()] == [a for w in want for a, _t in w]
+        _, same, none = vector.expand(np.array(chunk, dtype=np.uint64), False)
+        assert same.tolist() == targets.tolist() and none is None
+        lo += size
+
+
+def test_expand_of_no_keys_is_empty():
+    vector = TcpModel(TcpConfig()).compact().vector()
+    counts, targets, aids = vector.expand(np.zeros(0, dtype=np.uint64), True)
+    assert len(counts) == len(targets) == len(aids) == 0
+
+
+def test_no_vectorised_view_when_a_key_outgrows_64_bits():
+    """The s2c field must be as wide as the c2s one within 64 bits; past that the one-at-a-time
+    loops explore (Python ints have no width), with the same counts."""
+    config = TcpConfig(channel="fifo", loss=1, dup=1, msl=1)
+    wide = TcpModel(config)
+    wide._key_widths = {**wide._key_widths, "channel_bits": 30}
+    assert wide.compact().vector() is None
+    assert TcpModel(config).compact().vector() is not None
+    a, b = check(wide, []), check(TcpModel(config), [])
+    assert (a.stats.states, a.stats.transitions, a.stats.depth) == (b.stats.states, b.stats.transitions, b.stats.depth) == (14872, 37200, 27)
+
+
+# --------------------------------------------------------------------------------------------
+# The engine's loop against the one-at-a-time loops
+
+
+def run(name, store, keep_graph=False, max_states=None, properties=None):
+    spec = load(ROOT / "specs" / f"{name}.toml")
+    props = build(spec.properties if properties is None else properties)
+    return check(TcpModel(spec.config), props, store=store, keep_graph=keep_graph,
+                 max_states=max_states or spec.max_states)
+
+
+def summary(r):
+    verdicts = {n: (v.status, v.trace and (v.trace.states, v.trace.actions, v.trace.loop_start))
+                for n, v in r.verdicts.items()}
+    return r.stats.states, r.stats.transitions, r.stats.depth, r.stats.complete, verdicts
+
+
+def safety(name):
+    spec = load(ROOT / "specs" / f"{name}.toml")
+    return [p for p in spec.properties if build([p])[0].kind in ("always", "sometimes", "deadlock", "leads_to")]
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_the_kept_graph_is_the_one_at_a_time_graph(name, monkeypatch):
+    """Same ids, parents, levels, states, edges (targets, actions) -- state for state."""
+    vec = run(name, "exact", keep_graph=True, properties=[])
+    monkeypatch.setattr(explore, "vector_of", lambda space: None)
+    ref = run(name, "exact", keep_graph=True, properties=[])
+    g, h = vec.state_graph, ref.state_graph
+    assert list(g.parent) == list(h.parent)
+    assert g.level_starts == h.level_starts
+    assert list(g.states) == list(h.states)
+    assert list(g.offsets) == list(h.offsets)
+    assert list(g.targets) == list(h.targets)
+    assert [g.actions[a] for a in g.action_ids] == [h.actions[a] for a in h.action_ids]
+    assert g.actions == h.actions  # action ids in order of first use, as before
+
+
+@pytest.mark.parametrize("name", SPECS)
+@pytest.mark.parametrize("store", ["exact", "fingerprint"])
+def test_verdicts_and_counterexamples_are_the_one_at_a_time_ones(name, store, monkeypatch):
+    """Safety and liveness properties (the step properties run the one-at-a-time loop anyway)."""
+    vec = summary(run(name, store, properties=safety(name)))
+    monkeypatch.setattr(explore, "vector_of", lambda space: None)
+    assert vec == summary(run(name, store, properties=safety(name)))
+
+
+@pytest.mark.parametrize("limit", [1, 777, 5000])
+@pytest.mark.parametrize("store", ["exact", "fingerprint"])
+def test_a_state_limit_stops_where_the_one_at_a_time_loop_stops(limit, store, monkeypatch):
+    vec = summary(run("rfc1337_reuse", store, max_states=limit, properties=safety("rfc1337_reuse")))
+    monkeypatch.setattr(explore, "vector_of", lambda space: None)
+    ref = summary(run("rfc1337_reuse", store, max_states=limit, properties=safety("rfc1337_reuse")))
+    assert vec == ref and not vec[3]
+
+
+def test_the_vectorised_loop_is_the_one_used_for_safety(monkeypatch):
+    used = []
+    real = explore._loop_vector
+    monkeypatch.setattr(explore, "_loop_vector", lambda ctx, limits: used.append(1) or real(ctx, limits))
+    r = run("rfc9293_faults", "exact", properties=safety("rfc9293_faults"))
+    assert used and r.stats.complete
+
+
+def test_an_error_in_expansion_names_the_model(monkeypatch):
+    """An exception in the vectorised expansion is reported like one in ``successors``."""
+    from tcpmodel.errors import ModelDefinitionError
+    from tcpmodel.tcp.vector import VectorTcp
+
+    def broken(self, keys, with_actions=False):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(VectorTcp, "expand", broken)
+    with pytest.raises(ModelDefinitionError, match="boom"):
+        run("rfc9293", "exact", properties=[])
+
+
+# --------------------------------------------------------------------------------------------
+# The exact key table
+
+
+@pytest.mark.parametrize("with_values", [False, True])
+def test_the_key_table_is_a_set_or_a_map(with_values):
+    rng = np.random.default_rng(11)
+    table, ref = KeyTable(with_values, capacity=4), {}
+    for _ in range(200):
+        # Narrow values (repeats, probe collisions, the key 0) and now and then the extremes.
+        batch = rng.integers(-2000, 2000, size=int(rng.integers(1, 400)))
+        batch = np.concatenate([batch, [np.iinfo(np.int64).min, np.iinfo(np.int64).max, -1]]).astype(np.int64)
+        slots = table.find(batch)
+        assert (slots >= 0).tolist() == [int(x) in ref for x in batch]
+        if with_values:
+            assert table.get(batch).tolist() == [ref.get(int(x), -1) for x in batch]
+        new = list(dict.fromkeys(x for x in batch.tolist() if x not in ref))
+        values = np.arange(len(ref), len(ref) + len(new), dtype=np.int64)
+        ref.update(zip(new, values.tolist()))
+        table.insert(np.array(new, dtype=np.int64), values if with_values else None)
+        assert len(table) == len(ref)
+    assert 0 in ref and table.zero
+    assert table.mask + 1 >= 2 * len(ref)  # grown: at most half full
+
+
+def test_mix64_is_a_bijection_on_a_sample():
+    x = np.arange(1 << 16, dtype=np.uint64) * np.uint64(0x10001)
+    assert len(np.unique(mix64(x))) == len(x)
+    # The low bits (a home slot) depend on the high bits of the key.
+    assert len(np.unique(mix64(np.arange(256, dtype=np.uint64) << np.uint64(56)) & np.uint64(255))) > 150
