@@ -852,10 +852,7 @@ def _loop_vector(ctx, limits):
             codes = targets.view(np.int64) if exact else codes_of(targets)
             slots = table.find(codes)
             absent = np.flatnonzero(slots < 0)
-            # First occurrences in generation order among the successors not seen before.
-            _, firsts = np.unique(codes[absent], return_index=True)
-            firsts.sort()
-            fresh = absent[firsts]
+            fresh = absent[_first_occurrences(codes[absent])]
             new_ids = np.arange(n, n + len(fresh), dtype=np.int64)
             if exact and keep:  # every target's id; read before the insert (which may move slots)
                 ids = np.where(slots >= 0, table.values[slots], -1)
@@ -901,6 +898,22 @@ def _loop_vector(ctx, limits):
     except Exception as exc:
         return ctx.failed(exc, None)
     return ""
+
+
+def _first_occurrences(codes):
+    """Positions of the first occurrence of each distinct value of ``codes``, in increasing
+    order (generation order). An unstable sort and a minimum per run of equal values: about
+    3x faster than ``np.unique(..., return_index=True)``, whose stable sort is a merge sort."""
+    import numpy as np
+
+    if len(codes) < 2:
+        return np.arange(len(codes))
+    order = np.argsort(codes)
+    ordered = codes[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    firsts = np.minimum.reduceat(order, starts)
+    firsts.sort()
+    return firsts
 
 
 def _store_edges(ctx, counts, transitions, labels, action_ids, action_index, actions):

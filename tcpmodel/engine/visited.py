@@ -81,6 +81,7 @@ class FingerprintTable:
         return self.table.nbytes
 
 
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
 
@@ -105,9 +106,13 @@ class KeyTable:
     Exact: it holds the keys themselves (no fingerprint collision is possible); the engine's
     vectorised exact store keeps a model's packed state keys here, and a model its memo
     tables keyed by pairs of component ids. A key costs 8 bytes (16 with a value) over the load
-    factor (at most 1/2, at least 1/4 right after a doubling). The key 0 marks an empty slot, so
-    it lives in a slot of its own past the probed range (index ``capacity``).
+    factor (at most 0.7, at least 0.35 right after a doubling: 11-23 bytes a key; measured on
+    the 21.6 M-state configuration, 0.7 instead of 1/2 took a third less memory and the same
+    time, the longer probes staying within a cache line). The key 0 marks an empty slot, so it
+    lives in a slot of its own past the probed range (index ``capacity``).
     """
+
+    MAX_LOAD = 0.7
 
     def __init__(self, with_values: bool = False, capacity: int = 1 << 12):
         self.with_values = with_values
@@ -115,6 +120,7 @@ class KeyTable:
         self.count = 0
 
     def _allocate(self, capacity):
+        self.shift = np.uint64(64 - (capacity.bit_length() - 1))
         self.keys = np.zeros(capacity + 1, dtype=np.int64)
         self.values = np.full(capacity + 1, -1, dtype=np.int64) if self.with_values else None
         self.mask = capacity - 1
@@ -122,6 +128,11 @@ class KeyTable:
 
     def __len__(self):
         return self.count
+
+    def _home(self, q: np.ndarray) -> np.ndarray:
+        """Home slots: Fibonacci hashing, the top bits of the key times 2**64 / golden ratio
+        (two operations, and every bit of the key moves the top ones)."""
+        return ((q.view(np.uint64) * _FIBONACCI) >> self.shift).view(np.int64)
 
     @property
     def nbytes(self) -> int:
@@ -136,7 +147,7 @@ class KeyTable:
         if len(pending) < len(q) and self.zero:
             out[q == 0] = mask + 1
         want = q[pending]
-        slot = (mix64(want) & np.uint64(mask)).view(np.int64)
+        slot = self._home(want)
         while len(pending):
             held = keys[slot]
             hit = held == want
@@ -156,7 +167,7 @@ class KeyTable:
     def insert(self, q: np.ndarray, values: Optional[np.ndarray] = None):
         """Add the keys ``q`` -- distinct, none of them in the table yet -- with their values."""
         q = q.view(np.int64) if q.dtype == np.uint64 else q
-        if self.count + len(q) > MAX_LOAD * (self.mask + 1):
+        if self.count + len(q) > self.MAX_LOAD * (self.mask + 1):
             self._grow(self.count + len(q))
         self.count += len(q)
         keys, mask = self.keys, self.mask
@@ -167,7 +178,7 @@ class KeyTable:
                 self.values[mask + 1] = values[zero][0]
         pending = np.flatnonzero(~zero)
         want = q[pending]
-        slot = (mix64(want) & np.uint64(mask)).view(np.int64)
+        slot = self._home(want)
         while len(pending):
             held = keys[slot]
             empty = held == 0
@@ -183,7 +194,7 @@ class KeyTable:
 
     def _grow(self, needed: int):
         capacity = self.mask + 1
-        while needed > MAX_LOAD * capacity:
+        while needed > self.MAX_LOAD * capacity:
             capacity *= 2
         old_keys, old_values, zero = self.keys, self.values, self.zero
         self._allocate(capacity)

@@ -663,6 +663,7 @@ class CompactTcp:
         self.tcb_ids = {}
         self.channels = []
         self.channel_ids = {}
+        self.segments = {}  # segment -> the one object that stands for it in every channel
         self.sents = [()]  # tuples of segments an event sends; 0 = nothing
         self.sent_ids = {(): 0}
         # Per-TCB tables (by id): user calls and timeouts per side, the tick.
@@ -720,7 +721,10 @@ class CompactTcp:
         i = self.channel_ids.get(chan)
         if i is None:
             i = self._next_id(self.channels, "channel_bits", "channels")
-            chan = tuple(seg if type(seg) is Segment else _new_segment(seg) for seg in chan)
+            # Equal segments in different channels are one object: a FIFO network with MSL >= 2
+            # has a channel for every few states, and mostly the same segments in them.
+            segments = self.segments
+            chan = tuple(segments.setdefault(seg, seg if type(seg) is Segment else _new_segment(seg)) for seg in chan)
             self.channel_ids[chan] = i
             self.channels.append(chan)
             self.none_at_limit.append(TcpModel._none_at_limit(chan))

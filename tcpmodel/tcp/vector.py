@@ -36,10 +36,12 @@ class _Rows:
     rows in ``pool`` (one numpy row per field of an outcome), from ``start[i]`` for
     ``count[i]`` rows; ``count[i] == -1`` until the outcomes of ``i`` are computed."""
 
+    # int32 throughout: ids, row positions and counts fit, and a FIFO network with MSL >= 2
+    # has a channel (with rows in five of these tables) for every dozen states.
     def __init__(self, fields: int):
-        self.start = np.zeros(256, dtype=np.int64)
-        self.count = np.full(256, -1, dtype=np.int64)
-        self.pool = np.zeros((fields, 1024), dtype=np.int64)
+        self.start = np.zeros(256, dtype=np.int32)
+        self.count = np.full(256, -1, dtype=np.int32)
+        self.pool = np.zeros((fields, 1024), dtype=np.int32)
         self.size = 0
         self.numbered = 0  # indexes handed out, where they are row numbers of pairs
 
@@ -48,8 +50,8 @@ class _Rows:
         have = len(self.count)
         if n > have:
             size = max(n, 2 * have)
-            self.start = np.concatenate([self.start, np.zeros(size - have, dtype=np.int64)])
-            self.count = np.concatenate([self.count, np.full(size - have, -1, dtype=np.int64)])
+            self.start = np.concatenate([self.start, np.zeros(size - have, dtype=np.int32)])
+            self.count = np.concatenate([self.count, np.full(size - have, -1, dtype=np.int32)])
 
     def missing(self, idx: np.ndarray) -> np.ndarray:
         """The distinct indexes of ``idx`` whose outcomes are not computed yet."""
@@ -61,12 +63,12 @@ class _Rows:
         flat = [row for rows in outcomes for row in rows]
         need = self.size + len(flat)
         if need > self.pool.shape[1]:
-            bigger = np.zeros((self.pool.shape[0], max(need, 2 * self.pool.shape[1])), dtype=np.int64)
+            bigger = np.zeros((self.pool.shape[0], max(need, 2 * self.pool.shape[1])), dtype=np.int32)
             bigger[:, :self.size] = self.pool[:, :self.size]
             self.pool = bigger
         if flat:
-            self.pool[:, self.size:need] = np.array(flat, dtype=np.int64).T
-        counts = np.array([len(rows) for rows in outcomes], dtype=np.int64)
+            self.pool[:, self.size:need] = np.array(flat, dtype=np.int32).T
+        counts = np.array([len(rows) for rows in outcomes], dtype=np.int32)
         indexes = np.asarray(indexes, dtype=np.int64)
         self.start[indexes] = self.size + np.cumsum(counts) - counts
         self.count[indexes] = counts
@@ -74,13 +76,13 @@ class _Rows:
 
     def gather(self, idx: np.ndarray):
         """``(src, fields)``: for every outcome of every index in ``idx`` (in order), the
-        position in ``idx`` it belongs to, and its fields (a 2-d array, one row per field)."""
-        counts = self.count[idx]
+        position in ``idx`` it belongs to, and its fields (a 2-d int64 array, one row per field)."""
+        counts = self.count[idx].astype(np.int64)
         total = int(counts.sum())
         src = np.repeat(np.arange(len(idx)), counts)
         first = np.cumsum(counts) - counts
         pos = np.arange(total) - np.repeat(first - self.start[idx], counts)
-        return src, self.pool[:, pos]
+        return src, self.pool[:, pos].astype(np.int64)
 
 
 class VectorTcp:
@@ -212,7 +214,7 @@ class VectorTcp:
             c = self.compact
             rows.put(todo, [[(t, int(expired), int(running))] for t, expired, running in
                             (c.ticked[i] or c._tick_tcb(i) for i in todo.tolist())])
-        return rows.pool[:, rows.start[tcb_ids]]
+        return rows.pool[:, rows.start[tcb_ids]].astype(np.int64)
 
     def _aged(self, chan_ids):
         rows = self.aged_rows
@@ -221,7 +223,7 @@ class VectorTcp:
         if len(todo):
             c = self.compact
             rows.put(todo, [[(c._aged(i),)] for i in todo.tolist()])
-        return rows.pool[0, rows.start[chan_ids]]
+        return rows.pool[0, rows.start[chan_ids]].astype(np.int64)
 
     # ------------------------------------------------------------------ expansion
     def _endpoint(self, rows, side, table, compute, tcbs, chans, keys, sel, tcb_at, chan_at, keep):
