@@ -791,8 +791,9 @@ def _loop_vector(ctx, limits):
     Exact store: the table holds the 64-bit keys themselves (with their ids when edges are
     kept), ``ctx.states`` the keys by id (an ``array('Q')``, 8 bytes a state). Fingerprint
     store: the table holds fingerprints, ``ctx.fps`` them by id, and keys are kept only for
-    the level being expanded and the next. No step properties. A state limit is looked at
-    every ``CHUNK`` states, as in the other loops, so that a limited run stops where they do."""
+    the level being expanded and the next. No step properties. Near a state limit the limit is
+    looked at every ``CHUNK`` states, as in the other loops, so that a limited run stops where
+    they do (VECTOR_CHUNK is a multiple of CHUNK: the boundaries are theirs)."""
     import numpy as np
 
     from .visited import KeyTable
@@ -825,7 +826,7 @@ def _loop_vector(ctx, limits):
     if keep:
         remap = np.full(0, -1, dtype=np.int64)  # the vector view's action ids -> the graph's
         actions, action_index = ctx.actions, ctx.action_index
-    chunk = CHUNK if limits.max_states is not None else VECTOR_CHUNK
+    chunk = VECTOR_CHUNK
     following = []  # keys of the next level, chunk by chunk
     transitions = 0
     n = len(parent)
@@ -842,59 +843,69 @@ def _loop_vector(ctx, limits):
                 base = sid
             stop = min(level_end, sid + chunk)
             keys = current[sid - base:stop - base]
-            counts, targets, aids = vector.expand(keys, keep)
-            if deadlock_name is not None:
-                for i in np.flatnonzero(counts == 0).tolist():
-                    if not is_terminal(int(keys[i])):
-                        found[deadlock_name] = ("state", sid + i)
-                        deadlock_name = None
-                        break
-            codes = targets.view(np.int64) if exact else codes_of(targets)
-            slots = table.find(codes)
-            absent = np.flatnonzero(slots < 0)
-            fresh = absent[_first_occurrences(codes[absent])]
-            new_ids = np.arange(n, n + len(fresh), dtype=np.int64)
-            if exact and keep:  # every target's id; read before the insert (which may move slots)
-                ids = np.where(slots >= 0, table.values[slots], -1)
-            table.insert(codes[fresh], new_ids if exact and keep else None)
-            owners = np.repeat(np.arange(sid, stop, dtype=np.int32), counts)[fresh]
-            new_keys = targets[fresh]
-            # Keys (or fingerprints) first, parents last: an interrupt in between leaves more
-            # of the former, which make_consistent trims to the parents.
-            if exact:
-                states.frombytes(new_keys.tobytes())
-            else:
-                fps.frombytes(codes[fresh].tobytes())
-            following.append(new_keys)
-            parent.frombytes(owners.tobytes())
-            if checks:
-                for t in new_keys.tolist():
-                    checks = check_state(t, n)
-                    n += 1
-            else:
-                n += len(fresh)
-            if keep:
+            counts, all_targets, all_aids = vector.expand(keys, keep)
+            ends = np.cumsum(counts)
+            # Near a state limit, the chunk is taken CHUNK states at a time, with a look at
+            # the limit after each: a limited run stops where the other loops stop.
+            step = CHUNK if limits.max_states is not None and n + len(all_targets) >= limits.max_states else stop - sid
+            for lo in range(0, stop - sid, step):
+                hi = min(lo + step, stop - sid)
+                t_lo = int(ends[lo - 1]) if lo else 0
+                part = counts[lo:hi]
+                targets = all_targets[t_lo:int(ends[hi - 1])] if hi > lo else all_targets[:0]
+                if deadlock_name is not None:
+                    for i in np.flatnonzero(part == 0).tolist():
+                        if not is_terminal(int(keys[lo + i])):
+                            found[deadlock_name] = ("state", sid + lo + i)
+                            deadlock_name = None
+                            break
+                codes = targets.view(np.int64) if exact else codes_of(targets)
+                slots = table.find(codes)
+                absent = np.flatnonzero(slots < 0)
+                fresh = absent[_first_occurrences(codes[absent])]
+                new_ids = np.arange(n, n + len(fresh), dtype=np.int64)
+                if exact and keep:  # every target's id; read before the insert (which may move slots)
+                    ids = np.where(slots >= 0, table.values[slots], -1)
+                table.insert(codes[fresh], new_ids if exact and keep else None)
+                owners = np.repeat(np.arange(sid + lo, sid + hi, dtype=np.int32), part)[fresh]
+                new_keys = targets[fresh]
+                # Keys (or fingerprints) first, parents last: an interrupt in between leaves
+                # more of the former, which make_consistent trims to the parents.
                 if exact:
-                    if len(absent):
-                        ids[absent] = table.get(codes[absent])
-                    ctx.targets.frombytes(ids.astype(np.int32).tobytes())
+                    states.frombytes(new_keys.tobytes())
                 else:
-                    ctx.targets.frombytes(codes.tobytes())
-                if len(remap) < len(vector.actions):
-                    remap = np.concatenate([remap, np.full(len(vector.actions) - len(remap), -1, dtype=np.int64)])
-                unknown = remap[aids] < 0
-                if unknown.any():  # actions met for the first time get the next ids, in order
-                    _, where = np.unique(aids[unknown], return_index=True)
-                    for a in aids[unknown][np.sort(where)].tolist():
-                        remap[a] = action_index[vector.action(a)] = len(actions)
-                        actions.append(vector.action(a))
-                ctx.action_ids.frombytes(remap[aids].astype(np.int32).tobytes())
-                ctx.offsets.frombytes((np.cumsum(counts) + transitions).astype(np.int64).tobytes())
-            transitions += len(targets)
+                    fps.frombytes(codes[fresh].tobytes())
+                following.append(new_keys)
+                parent.frombytes(owners.tobytes())
+                if checks:
+                    for t in new_keys.tolist():
+                        checks = check_state(t, n)
+                        n += 1
+                else:
+                    n += len(fresh)
+                if keep:
+                    aids = all_aids[t_lo:t_lo + len(targets)]
+                    if exact:
+                        if len(absent):
+                            ids[absent] = table.get(codes[absent])
+                        ctx.targets.frombytes(ids.astype(np.int32).tobytes())
+                    else:
+                        ctx.targets.frombytes(codes.tobytes())
+                    if len(remap) < len(vector.actions):
+                        remap = np.concatenate([remap, np.full(len(vector.actions) - len(remap), -1, dtype=np.int64)])
+                    unknown = remap[aids] < 0
+                    if unknown.any():  # actions met for the first time get the next ids, in order
+                        _, where = np.unique(aids[unknown], return_index=True)
+                        for a in aids[unknown][np.sort(where)].tolist():
+                            remap[a] = action_index[vector.action(a)] = len(actions)
+                            actions.append(vector.action(a))
+                    ctx.action_ids.frombytes(remap[aids].astype(np.int32).tobytes())
+                    ctx.offsets.frombytes((np.cumsum(part) + transitions).astype(np.int64).tobytes())
+                transitions += len(targets)
+                reason = limits.end_of_chunk(ctx, transitions, sid + hi, n)
+                if reason:
+                    return reason
             sid = stop
-            reason = limits.end_of_chunk(ctx, transitions, stop, n)
-            if reason:
-                return reason
     except Exception as exc:
         return ctx.failed(exc, None)
     return ""
