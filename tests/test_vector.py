@@ -137,6 +137,29 @@ def test_a_state_limit_stops_where_the_one_at_a_time_loop_stops(limit, store, mo
     assert vec == ref and not vec[3]
 
 
+@pytest.mark.parametrize("limit", [16_384, 50_000, 70_001])
+def test_a_state_limit_past_a_whole_chunk_stops_where_the_one_at_a_time_loop_stops(limit, monkeypatch):
+    """Levels wider than a vectorised chunk: the limit falls inside chunks of 2**14 states."""
+    config = TcpConfig(channel="bag", loss=1, dup=1, msl=1, rto=1)
+    runs = []
+    for vector in (True, False):
+        if not vector:
+            monkeypatch.setattr(explore, "vector_of", lambda space: None)
+        r = check(TcpModel(config), build(["no_reuse_before_2msl"]), max_states=limit, keep_graph=True)
+        runs.append((r.stats.states, r.stats.transitions, r.stats.depth, list(r.state_graph.parent),
+                     r.state_graph.level_starts, list(r.state_graph.targets)))
+    assert runs[0] == runs[1]
+    assert limit <= runs[0][0] < limit + 1024 * 40
+
+
+def test_first_occurrences_are_those_of_a_stable_unique():
+    rng = np.random.default_rng(5)
+    for n in [0, 1, 2, 9, 1000, 30_000]:
+        codes = rng.integers(0, max(n // 3, 1), size=n).astype(np.int64)
+        _, want = np.unique(codes, return_index=True)
+        assert explore._first_occurrences(codes).tolist() == sorted(want.tolist())
+
+
 def test_the_vectorised_loop_is_the_one_used_for_safety(monkeypatch):
     used = []
     real = explore._loop_vector
