@@ -18,6 +18,13 @@ then handle its keys (for the TCP model one int packing interned component ids: 
 and 32 bytes to store) and decode a key only where a state is shown -- to predicates, in
 traces, in the kept graph (:class:`NamedStates`).
 
+A compact view may also be *vectorised* (``space.vector()``, see :func:`vector_of`): it then
+expands a whole chunk of keys (a uint64 numpy array) in one call, and :func:`_loop_vector`
+looks the successors up in a numpy :class:`.visited.KeyTable` together -- in the exact store
+the 64-bit keys themselves (exact, 11-23 bytes a state), in the fingerprint store their
+fingerprints. It numbers states, parents, levels and edges exactly as the one-at-a-time loops
+do; step properties still run one state at a time (``_loop_full``).
+
 Actions are not stored for safety traces: a path of ids is replayed through the model, which
 recovers the actions and re-checks every step (a model that does not replay is not
 deterministic). When liveness is checked or the graph is kept, every transition is stored in
