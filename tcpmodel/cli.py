@@ -193,9 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop a run that grows by more than SIZE, e.g. 8G or 500M (default: 80%% of the "
                         "memory available at start); the run is incomplete: exit 3")
     c.add_argument("--store", choices=("exact", "fingerprint"), default="exact",
-                   help="visited store: exact states (default) or 64-bit fingerprints, for runs of 10^7 "
-                        "states and more (a few times less memory; the collision probability is reported; "
-                        "no full state graph is drawn)")
+                   help="visited store: exact states (default) or 64-bit fingerprints (the collision "
+                        "probability is reported; no full state graph is drawn). Where the model's keys fit in "
+                        "64 bits (the TCP model's usually do) exact is as small and faster; fingerprints save "
+                        "memory only where they do not, or with step properties")
     c.add_argument("--simulate", type=_limit_type("max_states", int), metavar="WALKS",
                    help="random simulation instead of exhaustive checking: WALKS seeded walks per spec; "
                         "finds violations, never proves a property (exit 1 only on a contradicted expectation)")

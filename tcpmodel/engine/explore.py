@@ -796,7 +796,8 @@ def _loop_vector(ctx, limits):
     loops: the new states of a chunk are numbered in the order they were generated.
 
     Exact store: the table holds the 64-bit keys themselves (with their ids when edges are
-    kept), ``ctx.states`` the keys by id (an ``array('Q')``, 8 bytes a state). Fingerprint
+    kept), ``ctx.states`` the keys by id (an ``array('Q')``, 8 bytes a state; the BFS queue
+    too, as in ``_loop_plain``). Fingerprint
     store: the table holds fingerprints, ``ctx.fps`` them by id, and keys are kept only for
     the level being expanded and the next. No step properties. Near a state limit the limit is
     looked at every ``CHUNK`` states, as in the other loops, so that a limited run stops where
@@ -822,7 +823,7 @@ def _loop_vector(ctx, limits):
         ctx.index = ctx.visited = None
         codes_of = None  # the keys are their own codes
         table.insert(np.array(states, dtype=np.uint64), np.arange(len(states)) if keep else None)
-        current = np.array(states, dtype=np.uint64)
+        current = None  # the exact store reads each chunk's keys from ``states``
     else:
         fps = ctx.fps
         codes_of = space.fingerprints
@@ -834,7 +835,7 @@ def _loop_vector(ctx, limits):
         remap = np.full(0, -1, dtype=np.int64)  # the vector view's action ids -> the graph's
         actions, action_index = ctx.actions, ctx.action_index
     chunk = VECTOR_CHUNK
-    following = []  # keys of the next level, chunk by chunk
+    following = []  # fingerprint store: keys of the next level, chunk by chunk
     transitions = 0
     n = len(parent)
     sid = 0
@@ -845,11 +846,15 @@ def _loop_vector(ctx, limits):
             if sid == level_end:
                 level_starts.append(sid)
                 level_end = n
-                current = np.concatenate(following) if following else np.zeros(0, dtype=np.uint64)
-                following = []
-                base = sid
+                if not exact:
+                    current = np.concatenate(following) if following else np.zeros(0, dtype=np.uint64)
+                    following = []
+                    base = sid
             stop = min(level_end, sid + chunk)
-            keys = current[sid - base:stop - base]
+            if exact:  # a copy: ``states`` must not stay exported while it grows
+                keys = np.frombuffer(states, dtype=np.uint64, count=stop - sid, offset=8 * sid).copy()
+            else:
+                keys = current[sid - base:stop - base]
             counts, all_targets, all_aids = vector.expand(keys, keep)
             ends = np.cumsum(counts)
             # Near a state limit, the chunk is taken CHUNK states at a time, with a look at
@@ -882,7 +887,7 @@ def _loop_vector(ctx, limits):
                     states.frombytes(new_keys.tobytes())
                 else:
                     fps.frombytes(codes[fresh].tobytes())
-                following.append(new_keys)
+                    following.append(new_keys)
                 parent.frombytes(owners.tobytes())
                 if checks:
                     for t in new_keys.tolist():
