@@ -12,30 +12,12 @@ from tcpmodel.engine import check, explore
 from tcpmodel.engine.visited import KeyTable, mix64
 from tcpmodel.spec import load
 from tcpmodel.tcp import TcpConfig, TcpModel, build
+from test_engine_compact import bfs_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_SPECS = sorted(p.stem for p in (ROOT / "specs").glob("*.toml"))
 SPECS = ["rfc9293_faults", "rfc1337_reuse", "rfc9293_abort", "canonical_fifo", "rfc9293_simultaneous",
          "rfc1337_closed_lifetime", "early_close", "rfc9293_throttled"]
-
-
-def bfs_keys(space, limit):
-    keys = list(dict.fromkeys(space.init_states()))
-    seen = set(keys)
-    i = 0
-    while i < len(keys) and len(keys) < limit:
-        for _action, k in space.successors(keys[i]):
-            if k not in seen:
-                seen.add(k)
-                keys.append(k)
-        i += 1
-    return keys[:limit]
-
-
-@pytest.fixture
-def one_at_a_time(monkeypatch):
-    """Explore without the vectorised view (the loops it must agree with)."""
-    monkeypatch.setattr(explore, "vector_of", lambda space: None)
 
 
 # --------------------------------------------------------------------------------------------

@@ -206,24 +206,30 @@ class VectorTcp:
         out[some] = got
         return out
 
-    def _ticks(self, tcb_ids):
-        rows = self.tick_rows
-        rows.cover(len(self.compact.tcbs))
-        todo = rows.missing(tcb_ids)
+    @staticmethod
+    def _single(rows, ids, known, compute):
+        """The one outcome of each id in ``ids`` (fields by row), computed by ``compute(id)``
+        (a tuple of ints) for the ids met for the first time; ``known``: how many ids exist."""
+        rows.cover(known)
+        todo = rows.missing(ids)
         if len(todo):
-            c = self.compact
-            rows.put(todo, [[(t, int(expired), int(running))] for t, expired, running in
-                            (c.ticked[i] or c._tick_tcb(i) for i in todo.tolist())])
-        return rows.pool[:, rows.start[tcb_ids]].astype(np.int64)
+            rows.put(todo, [[compute(i)] for i in todo.tolist()])
+        return rows.pool[:, rows.start[ids]].astype(np.int64)
+
+    def _ticks(self, tcb_ids):
+        """(TCB id after a tick, a timer has expired, a timer runs) of each TCB, by row."""
+        c = self.compact
+
+        def tick(i):
+            t, expired, running = c.ticked[i] or c._tick_tcb(i)
+            return t, int(expired), int(running)
+
+        return self._single(self.tick_rows, tcb_ids, len(c.tcbs), tick)
 
     def _aged(self, chan_ids):
-        rows = self.aged_rows
-        rows.cover(len(self.compact.channels))
-        todo = rows.missing(chan_ids)
-        if len(todo):
-            c = self.compact
-            rows.put(todo, [[(c._aged(i),)] for i in todo.tolist()])
-        return rows.pool[0, rows.start[chan_ids]].astype(np.int64)
+        """Each channel after a tick (its segments one tick older)."""
+        c = self.compact
+        return self._single(self.aged_rows, chan_ids, len(c.channels), lambda i: (c._aged(i),))[0]
 
     # ------------------------------------------------------------------ expansion
     def _endpoint(self, rows, side, table, compute, tcbs, chans, keys, sel, tcb_at, chan_at, keep):
