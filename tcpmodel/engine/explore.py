@@ -424,6 +424,7 @@ class _Context:
                 for pred in preds:
                     self.masks.setdefault(pred, bytearray())
         self.live = tuple(self.masks.items())
+        self.properties_live = [p for p in properties if p.kind == LEADS_TO]
         self.checks = bool(self.inv or self.wit or self.live)
         self.space = space
         self.index = {} if exact else None  # exact: state -> id (_loop_full)
@@ -831,6 +832,11 @@ def _loop_vector(ctx, limits):
         ctx.seen = None
         current = np.array(ctx.frontier, dtype=np.uint64)
         ctx.frontier = None
+    # Liveness predicates the view evaluates on a chunk of keys (``evaluate``) fill their byte
+    # masks here, in both stores (the exact store's liveness then reads them instead of
+    # decoding every state); the others stay with check_state, one state at a time.
+    vector_masks = _vector_masks(ctx, vector, states if exact else None)
+    checks = ctx.checks
     if keep:
         remap = np.full(0, -1, dtype=np.int64)  # the vector view's action ids -> the graph's
         actions, action_index = ctx.actions, ctx.action_index
@@ -889,6 +895,8 @@ def _loop_vector(ctx, limits):
                     fps.frombytes(codes[fresh].tobytes())
                     following.append(new_keys)
                 parent.frombytes(owners.tobytes())
+                for predicate, mask in vector_masks:
+                    mask += vector.evaluate(predicate, new_keys).view(np.uint8).tobytes()
                 if checks:
                     for t in new_keys.tolist():
                         checks = check_state(t, n)
@@ -921,6 +929,33 @@ def _loop_vector(ctx, limits):
     except Exception as exc:
         return ctx.failed(exc, None)
     return ""
+
+
+def _vector_masks(ctx, vector, states):
+    """``(predicate, byte mask)`` for each liveness predicate (goal, trigger, fairness
+    "enabled") the vectorised view evaluates; they leave ``ctx.live`` (check_state's share).
+    The masks hold the states known so far (``states``: the exact store's keys by id; the
+    fingerprint store's masks were filled as its initial states were added)."""
+    import numpy as np
+
+    preds = []
+    for p in ctx.properties_live:
+        preds += [p.goal] + ([p.predicate] if p.predicate is not INITIAL else [])
+        preds += [f.enabled for f in p.fairness if f.enabled is not None]
+    evaluate = getattr(vector, "evaluate", None)
+    out = []
+    for predicate in dict.fromkeys(preds):
+        if evaluate is None or evaluate(predicate, np.zeros(0, dtype=np.uint64)) is None:
+            continue
+        mask = ctx.masks.get(predicate)
+        if mask is None:  # the exact store: masks start here, for the states known
+            mask = ctx.masks[predicate] = bytearray(
+                evaluate(predicate, np.array(states, dtype=np.uint64)).view(np.uint8).tobytes())
+        out.append((predicate, mask))
+    done = {id(m) for _, m in out}
+    ctx.live = tuple((p, m) for p, m in ctx.live if id(m) not in done)
+    ctx.checks = bool(ctx.inv or ctx.wit or ctx.live)
+    return out
 
 
 def _first_occurrences(codes):

@@ -12,7 +12,7 @@ from ..engine import Always, LeadsTo, NoDeadlock, SometimesStep, Step, WeakFairn
 from .actions import actor, delivered_segment, direction_of, is_user_call, kind, sent_segments, timer_of
 from .tcb import (
     ACK, C2S, CLIENT, CLOSED, CLOSING, ESTABLISHED, FIN, LAST_ACK, LISTEN, RST, S2C, SERVER, SYN_RECEIVED,
-    SYN_SENT, SYNCHRONIZED, TIME_WAIT, GlobalState, connection_of,
+    SYN_SENT, SYNCHRONIZED, TIME_WAIT, COMPONENT_FORMS, GlobalState, connection_of,
 )
 
 
@@ -163,6 +163,9 @@ _idle = GlobalState.no_connection.fget
 
 def _busy(state):
     return not _idle(state)
+
+
+COMPONENT_FORMS[_busy] = COMPONENT_FORMS[_idle]._replace(negate=True)
 
 
 def _is_user(side):

@@ -130,13 +130,54 @@ class GlobalState(NamedTuple):
     @property
     def no_connection(self) -> bool:
         """Neither endpoint has a connection: the client CLOSED, the server CLOSED or LISTEN."""
-        return self.client.state == CLOSED and self.server.state in (CLOSED, LISTEN)
+        return client_unconnected(self.client) and server_unconnected(self.server)
 
     @property
     def time_matters(self) -> bool:
         """Something depends on time: a segment is in flight or a timer runs (or has expired)."""
-        client, server = self.client, self.server
-        return bool(self.c2s or self.s2c) or client.rexmt >= 0 or client.tw >= 0 or server.rexmt >= 0 or server.tw >= 0
+        return bool(self.c2s or self.s2c) or timer_runs(self.client) or timer_runs(self.server)
+
+
+# Facts of one component, of which facts of a global state are made (written once: the
+# properties above use them, and so do their component forms below).
+def client_unconnected(tcb: TCB) -> bool:
+    """The client has no connection: CLOSED."""
+    return tcb.state == CLOSED
+
+
+def server_unconnected(tcb: TCB) -> bool:
+    """The server has no connection: CLOSED or LISTEN."""
+    return tcb.state in (CLOSED, LISTEN)
+
+
+def timer_runs(tcb: TCB) -> bool:
+    """The retransmission or the TIME-WAIT timer runs (or has expired, unhandled)."""
+    return tcb.rexmt >= 0 or tcb.tw >= 0
+
+
+def in_flight(channel: tuple) -> bool:
+    return bool(channel)
+
+
+class ComponentForm(NamedTuple):
+    """A state predicate written as per-component facts: ``all`` (or, if not ``all``, any) of
+    ``client(state.client)``, ``server(state.server)``, ``c2s(state.c2s)``, ``s2c(state.s2c)``
+    (None: that component does not matter), negated when ``negate``. The compact view then
+    evaluates it on a chunk of keys from per-component tables (``tcp.vector``)."""
+
+    all: bool
+    negate: bool
+    client: object
+    server: object
+    c2s: object
+    s2c: object
+
+
+# The predicates with a component form (tcp/properties.py adds the ones it defines).
+COMPONENT_FORMS = {
+    GlobalState.no_connection.fget: ComponentForm(True, False, client_unconnected, server_unconnected, None, None),
+    GlobalState.time_matters.fget: ComponentForm(False, False, timer_runs, timer_runs, in_flight, in_flight),
+}
 
 
 def connection_of(tcb: TCB, side: int) -> tuple:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..engine.visited import KeyTable
 from .actions import TICK
-from .tcb import C2S, CLIENT, S2C, SERVER
+from .tcb import C2S, CLIENT, COMPONENT_FORMS, S2C, SERVER
 
 _U = np.uint64
 
@@ -118,6 +118,7 @@ class VectorTcp:
         self.aged_rows = _Rows(1)  # by channel id: the channel after the tick
         self.inserted = KeyTable(True)  # channel id << sent_bits | sent id -> channel id
         self.none_at_limit = np.zeros(0, dtype=bool)
+        self.facts = {}  # (component fact, its intern table) -> bool array by id
         self.actions = []
         self.action_ids = {}
         self.tick_id = self.action_id(TICK)
@@ -230,6 +231,38 @@ class VectorTcp:
         """Each channel after a tick (its segments one tick older)."""
         c = self.compact
         return self._single(self.aged_rows, chan_ids, len(c.channels), lambda i: (c._aged(i),))[0]
+
+    # ------------------------------------------------------------------ state predicates
+    def evaluate(self, predicate, keys: np.ndarray):
+        """``predicate`` on the states of ``keys`` as a bool array, or None when it has no
+        component form (``tcb.COMPONENT_FORMS``): then the caller decodes each state."""
+        form = COMPONENT_FORMS.get(predicate)
+        if form is None:
+            return None
+        c = self.compact
+        fields = ((form.client, self.client_at, self.tm, c.tcbs), (form.server, self.server_at, self.tm, c.tcbs),
+                  (form.c2s, self.c2s_at, self.cm, c.channels), (form.s2c, self.s2c_at, None, c.channels))
+        out = None
+        for fact, at, mask, table in fields:
+            if fact is None:
+                continue
+            ids = keys >> at if mask is None else keys >> at & mask
+            value = self._fact_table(fact, table)[ids.view(np.int64)]
+            out = value if out is None else (out & value if form.all else out | value)
+        if out is None:
+            out = np.full(len(keys), form.all, dtype=bool)
+        return ~out if form.negate else out
+
+    def _fact_table(self, fact, components):
+        """``fact`` of every interned component so far, as a bool array by id (extended as
+        components are interned; components never change)."""
+        table = self.facts.get((fact, id(components)))
+        if table is None or len(table) < len(components):
+            have = 0 if table is None else len(table)
+            more = np.fromiter((bool(fact(x)) for x in components[have:]), dtype=bool, count=len(components) - have)
+            table = more if table is None else np.concatenate([table, more])
+            self.facts[(fact, id(components))] = table
+        return table
 
     # ------------------------------------------------------------------ expansion
     def _endpoint(self, rows, side, table, compute, tcbs, chans, keys, sel, tcb_at, chan_at, keep):
