@@ -44,12 +44,10 @@ import json, sys, time
 from tcpmodel.engine import check
 from tcpmodel.tcp import TcpModel, TcpConfig, build
 
-def rss(field):
+def rss(field):  # VmRSS (now) or VmHWM (peak), bytes
     with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
+        status = dict(line.split(":", 1) for line in f if ":" in line)
+    return int(status[field].split()[0]) * 1024
 
 kw, live, max_seconds, store, max_memory = json.loads(sys.argv[1])
 model = TcpModel(TcpConfig(**kw))

@@ -244,25 +244,25 @@ class Ring:
     def init_states(self):
         return [("r", 0)]
 
-    def successors(self, s):
-        if s == ("G", 0):
+    def successors(self, node):
+        if node == ("G", 0):
             return []
-        if s == ("q", 0):
+        if node == ("q", 0):
             return [("back", ("r", 2))]
-        i = s[1]
-        out = [("step", ("r", (i + 1) % self.k)), ("idle", s)]
+        i = node[1]
+        out = [("step", ("r", (i + 1) % self.k)), ("idle", node)]
         if i == self.k - 1:
             out.append(("exit", ("G", 0)))
         if i == 2 and self.side:
             out.append(("side", ("q", 0)))
         return out
 
-    def is_terminal(self, s):
-        return s == ("G", 0)
+    def is_terminal(self, node):
+        return node == ("G", 0)
 
 
 def ring_property():
-    return Eventually("reaches_G", lambda s: s[0] == "G",
+    return Eventually("reaches_G", lambda node: node[0] == "G",
                       [WeakFairness("step", lambda a: a == "step"), StrongFairness("exit", lambda a: a == "exit")])
 
 
@@ -283,7 +283,7 @@ def test_ring_without_the_side_loop_holds_under_both_fairness_kinds(monkeypatch,
     monkeypatch.setattr(liveness, "EDGE_CHUNK", chunk)
     assert check(Ring(5, side=False), [ring_property()], store=store)["reaches_G"].status == HOLDS
     # Weak fairness of exit alone does not help: exit is not enabled continuously.
-    weak = Eventually("reaches_G", lambda s: s[0] == "G", [WeakFairness("step", lambda a: a == "step"),
+    weak = Eventually("reaches_G", lambda node: node[0] == "G", [WeakFairness("step", lambda a: a == "step"),
                                                           WeakFairness("exit", lambda a: a == "exit")])
     v = check(Ring(5, side=False), [weak], store=store)["reaches_G"]
     assert v.status == VIOLATED
