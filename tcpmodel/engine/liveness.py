@@ -70,8 +70,8 @@ def _mask(graph, predicate, what) -> np.ndarray:
         raise ModelDefinitionError(f"{what} raised {type(exc).__name__}: {exc}{shown}"[:800]) from exc
 
 
-EDGE_CHUNK = 1 << 21  # edges per block in the edge-by-edge passes: bounds their temporaries (~40 MB)
-ID_CHUNK = 1 << 20  # fingerprints per block when they are mapped to ids
+EDGE_CHUNK = 1 << 19  # edges per block in the edge-by-edge passes: bounds their temporaries (~10 MB)
+ID_CHUNK = 1 << 18  # fingerprints per block when they are mapped to ids (temporaries ~8 MB)
 
 
 def _view(x, dtype):
@@ -319,16 +319,20 @@ def fair_components(ar: _Arrays, candidates: np.ndarray, groups) -> np.ndarray:
                 for (_kind, member, _enabled), took in zip(groups, taken):
                     if len(member):
                         took[lab_in[member[aid_in]]] = True
-        size = np.bincount(labels[mask], minlength=ncomp)
         ok = has_cycle
         strong_bad = np.zeros(ncomp, dtype=bool)
         drop = np.zeros(n, dtype=bool)
         for (kind, _member, enabled), took in zip(groups, taken):
-            en_count = np.bincount(labels[mask & enabled], minlength=ncomp)
+            # One bool per SCC, not a count (8 bytes): a weak group is enabled all over its SCC
+            # when no state of it disables the group; a strong one, when some state enables it.
             if kind == WEAK:
-                ok &= ~((en_count == size) & ~took)
+                disabled_somewhere = np.zeros(ncomp, dtype=bool)
+                disabled_somewhere[labels[mask & ~enabled]] = True
+                ok &= disabled_somewhere | took
             else:
-                bad = (en_count > 0) & ~took
+                bad = np.zeros(ncomp, dtype=bool)
+                bad[labels[mask & enabled]] = True
+                bad &= ~took
                 strong_bad |= bad
                 drop |= mask & enabled & bad[labels]
         del taken
