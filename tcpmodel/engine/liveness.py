@@ -29,10 +29,10 @@ blocks of ``EDGE_CHUNK`` edges. Each SCC round builds one CSR of the candidate s
 (int32 indices and row pointers, rows without repeated targets: 4 bytes an edge) and hands
 it to scipy's SCC routine without the float64 copy ``connected_components`` makes. The
 two-layer search runs level by level on the same arrays (no 2n-node matrix), with one
-int32/int64 predecessor per node. Measured (``benchmarks/bench_liveness.py``): on the
-21.6 M-state graph the pass adds ~0.9 GB at its peak over the ~3.3 GB the explored graph
-holds, below the exploration's own peak. This module imports numpy and scipy; the explorer
-imports it only when a liveness property is checked.
+int32/int64 predecessor per node. Measured (``benchmarks/bench_liveness.py``, fingerprint
+store, 21.6 M states, 1.6e8 transitions): the pass takes 33 s (the exploration 237 s) and the
+whole check peaks at 1.7x the safety-only exploration (before: 260 s and 3.4x). This module
+imports numpy and scipy; the explorer imports it only when a liveness property is checked.
 """
 
 from __future__ import annotations
