@@ -233,6 +233,7 @@ def _check_once(model, properties, max_states, max_seconds, progress, progress_i
         if ctx.error is not None and isinstance(ctx.error[0], ViewFull):
             raise ctx.error[0]
         ctx.make_consistent()
+        ctx.index = ctx.visited = None  # the exact store's state -> id map, read by no one now: room for liveness
         if ctx.error is not None:
             stop_reason = "model error"
         complete = not stop_reason

@@ -20,11 +20,19 @@ strongly connected component (SCC) of non-goal states. So the check is:
 Checking "eventually" only at dead ends would miss step 2 entirely: a run can cycle forever
 without reaching the goal, which is the very thing liveness is about.
 
-Memory: the graph stays in the explorer's compact arrays (int32 targets and action ids, int64
-row offsets), viewed by numpy without copies; each SCC round builds one CSR of the candidate
-subgraph (int32 indices, int8 data); the two-layer search runs level by level on the same
-arrays (no 2n-node matrix), with one int32/int64 predecessor per node. This module imports
-numpy and scipy; the explorer imports it only when a liveness property is checked.
+Memory (issue 13: liveness within 2x the exploration's memory on a 10^7-state graph): the
+graph stays in the explorer's compact arrays (int32 targets and action ids, int64 row
+offsets), viewed by numpy without copies. The fingerprint store's targets (int64
+fingerprints) become int32 ids in their own buffer, which then gives back its second half.
+No per-edge source array is kept: the passes that need an edge's source walk the rows in
+blocks of ``EDGE_CHUNK`` edges. Each SCC round builds one CSR of the candidate subgraph
+(int32 indices and row pointers, rows without repeated targets: 4 bytes an edge) and hands
+it to scipy's SCC routine without the float64 copy ``connected_components`` makes. The
+two-layer search runs level by level on the same arrays (no 2n-node matrix), with one
+int32/int64 predecessor per node. Measured (``benchmarks/bench_liveness.py``, fingerprint
+store, 21.6 M states, 1.6e8 transitions): the pass takes 33 s (the exploration 237 s) and the
+whole check peaks at 1.7x the safety-only exploration (before: 260 s and 3.4x). This module
+imports numpy and scipy; the explorer imports it only when a liveness property is checked.
 """
 
 from __future__ import annotations
@@ -62,34 +70,115 @@ def _mask(graph, predicate, what) -> np.ndarray:
         raise ModelDefinitionError(f"{what} raised {type(exc).__name__}: {exc}{shown}"[:800]) from exc
 
 
+EDGE_CHUNK = 1 << 19  # edges per block in the edge-by-edge passes: bounds their temporaries (~10 MB)
+ID_CHUNK = 1 << 18  # fingerprints per block when they are mapped to ids (temporaries ~8 MB)
+
+
+def _view(x, dtype):
+    """A numpy view of one of the explorer's arrays (an ``array.array`` or a numpy array), no copy."""
+    return x if isinstance(x, np.ndarray) else np.frombuffer(x, dtype=dtype)
+
+
+class _IdTable:
+    """Fingerprint -> id, for mapping the stored edges' fingerprints to ids: open addressing
+    with linear probing over int32 ids (-1 empty), probed a block of keys at a time.
+
+    Why not the sorted fingerprints and a binary search: every search is ~25 dependent cache
+    misses on a graph of 10^7 states (measured 1.5 µs a key at 2.2e7 states, against 0.06 µs
+    here), and the sort keeps two 8-byte arrays per state; this table is 4 bytes a slot at
+    most 80 % full (fingerprints are uniform: their low bits are the home slot)."""
+
+    def __init__(self, fps: np.ndarray):
+        self.fps = fps
+        capacity = 1 << max(4, int(len(fps) * 5 // 4).bit_length())
+        self.mask = capacity - 1
+        self.table = np.full(capacity, -1, dtype=np.int32)
+        for lo in range(0, len(fps), ID_CHUNK):
+            self._insert(np.arange(lo, min(lo + ID_CHUNK, len(fps)), dtype=np.int32))
+
+    def _insert(self, ids):
+        table, mask = self.table, self.mask
+        slot = self.fps[ids] & mask
+        while len(ids):
+            empty = table[slot] == -1
+            table[slot[empty]] = ids[empty]  # where two ids want one slot, the last write wins
+            placed = np.zeros(len(ids), dtype=bool)
+            placed[empty] = table[slot[empty]] == ids[empty]
+            ids, slot = ids[~placed], (slot[~placed] + 1) & mask
+
+    def ids_of(self, keys: np.ndarray) -> np.ndarray:
+        """The ids of ``keys`` (fingerprints that are all in the table)."""
+        table, mask, fps = self.table, self.mask, self.fps
+        out = np.empty(len(keys), dtype=np.int32)
+        pending = np.arange(len(keys))
+        slot = keys & mask
+        while len(pending):
+            held = table[slot]
+            if (held < 0).any():
+                raise ReplayError("liveness: a stored transition leads to a fingerprint of no stored state")
+            hit = fps[held] == keys[pending]
+            out[pending[hit]] = held[hit]
+            pending, slot = pending[~hit], (slot[~hit] + 1) & mask
+        return out
+
+
+def _targets_to_ids(targets, fps):
+    """The fingerprint store's edge targets (int64 fingerprints) as int32 ids, written over the
+    fingerprints in their own buffer: no second edge array. An ``array.array`` is then cut to
+    the half it still uses (a ``realloc`` that gives the rest back)."""
+    table = _IdTable(fps)
+    m = len(targets)
+    keys = _view(targets, np.int64)
+    out = keys.view(np.int32)
+    # Block [lo, hi) is read (bytes 8lo..8hi) before its ids are written (bytes 4lo..4hi):
+    # the write never reaches a fingerprint not yet read.
+    for lo in range(0, m, ID_CHUNK):
+        hi = min(lo + ID_CHUNK, m)
+        out[lo:hi] = table.ids_of(keys[lo:hi])
+    del table, keys
+    if isinstance(targets, np.ndarray):
+        return out[:m]
+    del out  # no exported buffer may remain while the array is resized
+    del targets[(m + 1) // 2:]
+    return np.frombuffer(targets, dtype=np.int32, count=m)
+
+
 class _Arrays:
     """The stored graph as numpy arrays (zero-copy views of the explorer's arrays).
 
-    With the fingerprint store, the targets are fingerprints: they are mapped to ids once
-    (sorted fingerprints, binary search) and the graph keeps the ids from then on.
+    With the fingerprint store, the targets are fingerprints: they are mapped to ids once, in
+    place (``_targets_to_ids``), and the graph keeps the ids from then on. No per-edge source
+    array is kept (4 bytes an edge): the passes that need an edge's source walk the rows in
+    blocks of about ``EDGE_CHUNK`` edges (``blocks``) and expand the sources of one block.
     """
 
     def __init__(self, graph):
         self.n = n = len(graph)
-        self.offsets = np.frombuffer(graph.offsets, dtype=np.int64)
+        self.offsets = _view(graph.offsets, np.int64)
         if graph.fps is not None and not getattr(graph, "targets_are_ids", False):
-            fps = np.frombuffer(graph.fps, dtype=np.int64)
-            order = np.argsort(fps, kind="stable")
-            where = np.searchsorted(fps[order], np.frombuffer(graph.targets, dtype=np.int64))
-            graph.targets = order[where].astype(np.int32)
+            graph.targets = _targets_to_ids(graph.targets, _view(graph.fps, np.int64))
             graph.targets_are_ids = True
-            del order, where
-        self.tgt = np.asarray(graph.targets) if isinstance(graph.targets, np.ndarray) else \
-            np.frombuffer(graph.targets, dtype=np.int32)
-        self.aid = np.frombuffer(graph.action_ids, dtype=np.int32)
-        self.outdeg = np.diff(self.offsets)
-        self.src = np.repeat(np.arange(n, dtype=np.int32), self.outdeg)
+        self.tgt = _view(graph.targets, np.int32)
+        self.aid = _view(graph.action_ids, np.int32)
+        self.outdeg = np.diff(self.offsets).astype(np.int32)
+        m = int(self.offsets[-1]) if n else 0
+        cuts = np.searchsorted(self.offsets, np.arange(EDGE_CHUNK, m, EDGE_CHUNK), side="left")
+        self.cuts = np.unique(np.concatenate([[0], cuts, [n]])).tolist()
+
+    def blocks(self):
+        """``(lo, hi, e0, e1, src)``: states lo..hi-1, their edges e0..e1-1 and each edge's source."""
+        offsets, outdeg, cuts = self.offsets, self.outdeg, self.cuts
+        for lo, hi in zip(cuts, cuts[1:]):
+            src = np.repeat(np.arange(lo, hi, dtype=np.int32), outdeg[lo:hi])
+            yield lo, hi, int(offsets[lo]), int(offsets[hi]), src
 
     def enabled(self, member) -> np.ndarray:
         """States with an outgoing transition whose action is in ``member`` (bool per action)."""
         en = np.zeros(self.n, dtype=bool)
         if len(member):
-            en[self.src[member[self.aid]]] = True
+            aid = self.aid
+            for _lo, _hi, e0, e1, src in self.blocks():
+                en[src[member[aid[e0:e1]]]] = True
         return en
 
 
@@ -127,56 +216,131 @@ def fairness_groups(fairness, actions):
 
 
 def _scc_labels(ar: _Arrays, mask):
-    """SCCs of the subgraph induced by ``mask``: (count, int32 label per state, per-edge inside mask)."""
-    n, src, tgt = ar.n, ar.src, ar.tgt
-    inside = mask[src] & mask[tgt]
-    counts = np.bincount(src[inside], minlength=n)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    del counts
-    indices = tgt[inside]
+    """SCCs of the subgraph induced by ``mask``: (count, int32 label per state).
+
+    The subgraph's CSR is built block by block into one index array of its exact size, each
+    row's targets sorted and without repeats (parallel edges are one edge for the SCCs; the
+    direct call of scipy's routine needs this, see ``_strong_components``). A state outside
+    ``mask`` has an empty row and no edge in: it is an SCC of its own without a cycle.
+    """
+    n, tgt = ar.n, ar.tgt
+    total = 0
+    for _lo, _hi, e0, e1, src in ar.blocks():
+        total += int(np.count_nonzero(mask[src] & mask[tgt[e0:e1]]))
+    code = np.int64 if max(total, n) >= 2 ** 31 else np.int32
+    indices = np.empty(total, dtype=code)
+    indptr = np.zeros(n + 1, dtype=code)
+    pos = 0
+    for lo, hi, e0, e1, src in ar.blocks():
+        t = tgt[e0:e1]
+        inside = mask[src] & mask[t]
+        key = (src[inside].astype(np.int64) << 32) | t[inside]  # (source, target), sortable
+        del inside
+        key.sort()
+        if len(key):
+            first = np.empty(len(key), dtype=bool)
+            first[0] = True
+            np.not_equal(key[1:], key[:-1], out=first[1:])
+            key = key[first]
+        indices[pos:pos + len(key)] = key & 0xFFFFFFFF
+        indptr[lo + 1:hi + 1] = np.bincount((key >> 32) - lo, minlength=hi - lo)
+        pos += len(key)
+    np.cumsum(indptr, out=indptr)
+    return _strong_components(indices[:pos], indptr, n)
+
+
+_DIRECT = []  # [scipy's SCC routine called directly, or None]: decided once per process
+
+
+def _direct_scc():
+    """scipy's own SCC routine on int32 CSR arrays, if this scipy has it and it agrees with
+    ``connected_components`` on a probe graph; else None.
+
+    Why: ``connected_components`` validates its argument into a float64 copy of the matrix
+    (scipy 1.17: 8 bytes an edge, and a copy of the indices: 12-13 bytes an edge more than the
+    graph, 2 GB on a 1.6e8-edge graph). The routine itself only reads the index arrays. Its
+    older implementation (Pearce's) mislabels a row that repeats a target, hence the rows
+    without repeats."""
+    if not _DIRECT:
+        try:
+            from scipy.sparse.csgraph import _traversal
+
+            routine = _traversal._connected_components_directed
+            indptr = np.array([0, 1, 3, 5, 6, 7, 8, 8], dtype=np.int32)
+            indices = np.array([1, 0, 2, 2, 3, 2, 0, 6], dtype=np.int32)  # 0<->1 -> 2<->3 (2, 3 loop)
+            labels = np.empty(7, dtype=np.int32)
+            count = routine(indices, indptr, labels)
+            matrix = csr_matrix((np.ones(8, dtype=np.int8), indices, indptr), shape=(7, 7))
+            want_count, want = connected_components(matrix, directed=True, connection="strong")
+            pairs = len(set(zip(labels.tolist(), want.tolist())))
+            _DIRECT.append(routine if count == want_count == pairs == len(set(labels.tolist())) else None)
+        except Exception:  # another scipy: the public function
+            _DIRECT.append(None)
+    return _DIRECT[0]
+
+
+def _strong_components(indices, indptr, n):
+    """(count, int32 label per node) of the SCCs of a CSR graph without repeated row entries."""
+    routine = _direct_scc()
+    if routine is not None and indices.dtype == np.int32:
+        labels = np.empty(n, dtype=np.int32)
+        return int(routine(indices, indptr, labels)), labels
     matrix = csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n, n))
     ncomp, labels = connected_components(matrix, directed=True, connection="strong")
-    return ncomp, labels.astype(np.int32, copy=False), inside
+    return ncomp, labels.astype(np.int32, copy=False)
 
 
 def fair_components(ar: _Arrays, candidates: np.ndarray, groups) -> np.ndarray:
     """Label every state lying in a fair SCC of the subgraph induced by ``candidates``.
 
-    ``groups`` is a list of (kind, member per action, enabled-state mask). Returns an int array,
-    -1 for states in no fair SCC, else an id shared by the states of one fair SCC (ids stay
-    distinct across the strong-fairness refinement rounds).
+    ``groups`` is a list of (kind, member per action, enabled-state mask). Returns an int32
+    array, -1 for states in no fair SCC, else an id shared by the states of one fair SCC (ids
+    stay distinct across the strong-fairness refinement rounds).
     """
-    n, src, tgt, aid = ar.n, ar.src, ar.tgt, ar.aid
-    fair = np.full(n, -1, dtype=np.int64)
+    n, tgt, aid = ar.n, ar.tgt, ar.aid
+    fair = np.full(n, -1, dtype=np.int32)
     next_id = 0
     mask = candidates.copy()
     while mask.any():
-        ncomp, labels, inside = _scc_labels(ar, mask)
-        lab_src = labels[src]
-        internal = inside & (lab_src == labels[tgt])
-        del inside
-        has_cycle = np.bincount(lab_src[internal], minlength=ncomp) > 0
-        size = np.bincount(labels[mask], minlength=ncomp)
-        ok = has_cycle.copy()
+        ncomp, labels = _scc_labels(ar, mask)
+        # The edges inside one SCC (a source in the mask and both ends with one label: a state
+        # outside the mask is an SCC of its own), block by block: the SCCs that have one (a
+        # cycle), and those where each group has one.
+        has_cycle = np.zeros(ncomp, dtype=bool)
+        taken = [np.zeros(ncomp, dtype=bool) for _ in groups]
+        for _lo, _hi, e0, e1, src in ar.blocks():
+            lab_src = labels[src]
+            internal = mask[src] & (lab_src == labels[tgt[e0:e1]])
+            lab_in = lab_src[internal]
+            del lab_src
+            has_cycle[lab_in] = True
+            if groups:
+                aid_in = aid[e0:e1][internal]
+                for (_kind, member, _enabled), took in zip(groups, taken):
+                    if len(member):
+                        took[lab_in[member[aid_in]]] = True
+        ok = has_cycle
         strong_bad = np.zeros(ncomp, dtype=bool)
         drop = np.zeros(n, dtype=bool)
-        for kind, member, enabled in groups:
-            en_count = np.bincount(labels[mask & enabled], minlength=ncomp)
-            taken = np.bincount(lab_src[internal & member[aid]], minlength=ncomp) > 0 if len(member) else \
-                np.zeros(ncomp, dtype=bool)
+        for (kind, _member, enabled), took in zip(groups, taken):
+            # One bool per SCC, not a count (8 bytes): a weak group is enabled all over its SCC
+            # when no state of it disables the group; a strong one, when some state enables it.
             if kind == WEAK:
-                ok &= ~((en_count == size) & ~taken)
+                disabled_somewhere = np.zeros(ncomp, dtype=bool)
+                disabled_somewhere[labels[mask & ~enabled]] = True
+                ok &= disabled_somewhere | took
             else:
-                bad = (en_count > 0) & ~taken
+                bad = np.zeros(ncomp, dtype=bool)
+                bad[labels[mask & enabled]] = True
+                bad &= ~took
                 strong_bad |= bad
                 drop |= mask & enabled & bad[labels]
-        del lab_src, internal
+        del taken
         good = ok & ~strong_bad
         good_states = mask & good[labels]
         if good_states.any():
             comp_ids = np.unique(labels[good_states])
-            remap = np.full(ncomp, -1, dtype=np.int64)
+            remap = np.full(ncomp, -1, dtype=np.int32)
             remap[comp_ids] = np.arange(next_id, next_id + len(comp_ids))
             next_id += len(comp_ids)
             fair[good_states] = remap[labels[good_states]]
@@ -319,6 +483,25 @@ def bisect_source(offsets, e):
     return int(np.searchsorted(offsets, e, side="right")) - 1
 
 
+def _first_internal_edges(ar: _Arrays, comp, members):
+    """For each ``member`` (bool per action), the first edge (in edge order) between two states
+    of ``comp`` whose action is a member, or -1."""
+    first = [-1] * len(members)
+    tgt, aid = ar.tgt, ar.aid
+    for _lo, _hi, e0, e1, src in ar.blocks():
+        inside = comp[src] & comp[tgt[e0:e1]]
+        if not inside.any():
+            continue
+        for g, member in enumerate(members):
+            if first[g] < 0 and len(member):
+                hits = np.flatnonzero(inside & member[aid[e0:e1]])
+                if len(hits):
+                    first[g] = e0 + int(hits[0])
+        if min(first, default=0) >= 0:
+            break
+    return first
+
+
 def _fair_cycle(ar: _Arrays, fair, start, groups):
     """A cycle through ``start`` inside its fair SCC that meets every fairness group.
 
@@ -328,17 +511,18 @@ def _fair_cycle(ar: _Arrays, fair, start, groups):
     """
     comp = fair == fair[start]
     requirements = []  # ("state", id) or ("edge", e)
-    comp_edges = comp[ar.src] & comp[ar.tgt]
-    for kind, member, enabled in groups:
-        internal = np.flatnonzero(comp_edges & member[ar.aid]) if len(member) else np.zeros(0, dtype=np.int64)
+    internal = _first_internal_edges(ar, comp, [member for _kind, member, _enabled in groups])
+    for (kind, member, enabled), first in zip(groups, internal):
         if kind == WEAK:
             disabled = np.flatnonzero(comp & ~enabled)
             if len(disabled):
                 requirements.append(("state", int(disabled[0])))
             else:
-                requirements.append(("edge", int(internal[0])))
+                requirements.append(("edge", first))
         elif kind == STRONG and (comp & enabled).any():
-            requirements.append(("edge", int(internal[0])))
+            requirements.append(("edge", first))
+    if any(what == "edge" and x < 0 for what, x in requirements):  # pragma: no cover
+        raise AssertionError("a fair SCC without an internal transition of a group it needs")
     cycle = []
     cur = start
     for what, x in requirements:
