@@ -224,3 +224,55 @@ def test_liveness_masks_come_from_the_component_forms():
     for pred in preds:
         assert list(g.masks[pred]) == [int(bool(pred(s))) for s in g.states]
     assert r.verdicts["eventual_close"].status == "holds"
+
+
+# --------------------------------------------------------------------------------------------
+# Found by review: errors name the state, masks stay consistent, limits do not over-expand
+
+
+def test_a_raising_predicate_names_the_property_and_the_state():
+    from tcpmodel.engine import Always
+    from tcpmodel.errors import ModelDefinitionError
+    from tcpmodel.tcp.tcb import ESTABLISHED
+
+    def breaks(state):
+        if state.client.state == ESTABLISHED:
+            raise ValueError("predicate broke")
+        return True
+
+    for store in ("exact", "fingerprint"):
+        with pytest.raises(ModelDefinitionError, match=r"property 'p': its predicate raised ValueError: predicate broke on the state GlobalState"):
+            check(TcpModel(TcpConfig(max_delay=1, msl=1)), [Always("p", breaks)], store=store)
+
+
+@pytest.mark.parametrize("nth", [5, 6, 7, 8, 9])
+def test_an_interrupt_between_two_masks_leaves_them_as_long_as_the_graph(nth, monkeypatch):
+    from tcpmodel.tcp.vector import VectorTcp
+
+    real, calls = VectorTcp.evaluate, []
+
+    def interrupted(self, predicate, keys):
+        calls.append(1)
+        if len(calls) == nth:
+            raise KeyboardInterrupt
+        return real(self, predicate, keys)
+
+    monkeypatch.setattr(VectorTcp, "evaluate", interrupted)
+    r = check(TcpModel(TcpConfig(max_delay=1, loss=1)), build(["eventual_close"]), keep_graph=True)
+    g = r.state_graph
+    assert r.stats.stop_reason == "interrupted" and r.verdicts["eventual_close"].status == "unknown"
+    assert {len(m) for m in g.masks.values()} == {len(g.parent)} == {len(g.states)} == {len(g.offsets) - 1}
+
+
+def test_near_a_state_limit_no_component_is_met_that_the_other_loops_do_not_meet(monkeypatch):
+    """Chunks shrink near the limit, so a limited run interns what the one-at-a-time loop
+    interns: here, it does not widen a narrow channel field that the other loop leaves alone."""
+    runs = []
+    for vector in (True, False):
+        if not vector:
+            monkeypatch.setattr(explore, "vector_of", lambda space: None)
+        model = TcpModel(TcpConfig(max_delay=1, loss=1, dup=1))
+        model._key_widths = {"tcb_bits": 8, "channel_bits": 10, "sent_bits": 16}
+        r = check(model, [], max_states=6320)
+        runs.append((r.stats.states, r.stats.stop_reason, model._key_widths["channel_bits"]))
+    assert runs[0] == runs[1] == (7816, "state limit", 10)

@@ -521,6 +521,8 @@ class _Context:
         for mask in self.masks.values():
             del mask[n:]
         n = min([n] + [len(m) for m in self.masks.values()])
+        for mask in self.masks.values():  # the vectorised loop fills them a chunk at a time
+            del mask[n:]
         del self.parent[n:]
         if self.exact:
             del self.states[n:]
@@ -841,7 +843,8 @@ def _loop_vector(ctx, limits):
     if keep:
         remap = np.full(0, -1, dtype=np.int64)  # the vector view's action ids -> the graph's
         actions, action_index = ctx.actions, ctx.action_index
-    chunk = VECTOR_CHUNK
+    max_degree = 32  # the most successors a state had so far (sizes chunks near a state limit)
+    s = None  # the key of the state being expanded (or whose successor is being checked), for errors
     following = []  # fingerprint store: keys of the next level, chunk by chunk
     transitions = 0
     n = len(parent)
@@ -857,12 +860,22 @@ def _loop_vector(ctx, limits):
                     current = np.concatenate(following) if following else np.zeros(0, dtype=np.uint64)
                     following = []
                     base = sid
+            chunk = VECTOR_CHUNK
+            if limits.max_states is not None:
+                # Near a state limit, chunks no bigger than the states it leaves room for (at the
+                # most successors a state has had): expanding past where the other loops stop
+                # could intern components they never meet, and even widen the view.
+                room = (limits.max_states - n) // max_degree
+                chunk = max(CHUNK, min(VECTOR_CHUNK, room // CHUNK * CHUNK))
             stop = min(level_end, sid + chunk)
             if exact:  # a copy: ``states`` must not stay exported while it grows
                 keys = np.frombuffer(states, dtype=np.uint64, count=stop - sid, offset=8 * sid).copy()
             else:
                 keys = current[sid - base:stop - base]
+            s = int(keys[0]) if len(keys) else None
             counts, all_targets, all_aids = vector.expand(keys, keep)
+            if len(counts):
+                max_degree = max(max_degree, int(counts.max()))
             ends = np.cumsum(counts)
             # Near a state limit, the chunk is taken CHUNK states at a time, with a look at
             # the limit after each: a limited run stops where the other loops stop.
@@ -899,7 +912,8 @@ def _loop_vector(ctx, limits):
                 for predicate, mask in vector_masks:
                     mask += vector.evaluate(predicate, new_keys).view(np.uint8).tobytes()
                 if checks:
-                    for t in new_keys.tolist():
+                    for t, o in zip(new_keys.tolist(), (owners - sid).tolist()):
+                        s = int(keys[o])  # its parent: the contract diagnosis re-checks it and its successors
                         checks = check_state(t, n)
                         n += 1
                 else:
@@ -928,7 +942,7 @@ def _loop_vector(ctx, limits):
                     return reason
             sid = stop
     except Exception as exc:
-        return ctx.failed(exc, None)
+        return ctx.failed(exc, s)
     return ""
 
 
