@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tcpmodel.engine import check, explore
-from tcpmodel.engine.visited import KeyTable, mix64
+from tcpmodel.engine.visited import KeyTable
 from tcpmodel.spec import load
 from tcpmodel.tcp import TcpConfig, TcpModel, build
 from test_engine_compact import bfs_keys
@@ -186,13 +186,6 @@ def test_the_key_table_is_a_set_or_a_map(with_values):
         assert len(table) == len(ref)
     assert 0 in ref and table.zero
     assert table.mask + 1 >= len(ref) / KeyTable.MAX_LOAD  # grown: never fuller than that
-
-
-def test_mix64_is_a_bijection_on_a_sample():
-    x = np.arange(1 << 16, dtype=np.uint64) * np.uint64(0x10001)
-    assert len(np.unique(mix64(x))) == len(x)
-    # The low bits (a home slot) depend on the high bits of the key.
-    assert len(np.unique(mix64(np.arange(256, dtype=np.uint64) << np.uint64(56)) & np.uint64(255))) > 150
 
 
 @pytest.mark.parametrize("name", SPECS)

@@ -81,27 +81,12 @@ class FingerprintTable:
         return self.table.nbytes
 
 
-_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
-_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX_2 = np.uint64(0x94D049BB133111EB)
-
-
-def mix64(keys: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser on a uint64 (or int64) array, as uint64: a bijection of 64-bit
-    values whose low bits depend on every bit of the input (packed keys are not uniform, and a
-    table's home slot is the low bits)."""
-    x = keys.view(np.uint64) if keys.dtype == np.int64 else keys.astype(np.uint64, copy=False)
-    x = x ^ (x >> np.uint64(30))
-    x *= _MIX_1
-    x ^= x >> np.uint64(27)
-    x *= _MIX_2
-    x ^= x >> np.uint64(31)
-    return x
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
 
 
 class KeyTable:
     """A set of 64-bit keys, or a map from them to int64 values, in numpy arrays (open
-    addressing, linear probing from a mixed home slot), looked up and filled a batch at a time.
+    addressing, linear probing from a Fibonacci-hashed home slot), looked up and filled a batch at a time.
 
     Exact: it holds the keys themselves (no fingerprint collision is possible); the engine's
     vectorised exact store keeps a model's packed state keys here, and a model its memo
