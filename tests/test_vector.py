@@ -269,3 +269,133 @@ def test_near_a_state_limit_no_component_is_met_that_the_other_loops_do_not_meet
         r = check(model, [], max_states=6320)
         runs.append((r.stats.states, r.stats.stop_reason, model._key_widths["channel_bits"]))
     assert runs[0] == runs[1] == (7816, "state limit", 10)
+
+
+# --------------------------------------------------------------------------------------------
+# A second process expands (engine/expander.py): the same graph, verdicts, stops and errors
+
+
+def both(monkeypatch, make_run):
+    """``make_run(processes)`` with a forked expander from the first state on, and alone."""
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    return make_run(2), make_run(1)
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_a_second_process_gives_the_same_graph(name, monkeypatch):
+    def make_run(processes):
+        spec = load(ROOT / "specs" / f"{name}.toml")
+        r = check(TcpModel(spec.config), [], keep_graph=True, processes=processes, max_states=spec.max_states)
+        g = r.state_graph
+        return (r.stats.states, r.stats.transitions, list(g.parent), g.level_starts, list(g.states), list(g.offsets),
+                list(g.targets), [g.actions[a] for a in g.action_ids], g.actions)
+
+    two, one = both(monkeypatch, make_run)
+    assert two == one
+
+
+@pytest.mark.parametrize("name", SPECS)
+@pytest.mark.parametrize("store", ["exact", "fingerprint"])
+def test_a_second_process_gives_the_same_verdicts_and_counterexamples(name, store, monkeypatch):
+    def make_run(processes):
+        spec = load(ROOT / "specs" / f"{name}.toml")
+        return summary(check(TcpModel(spec.config), build(safety(name)), store=store, processes=processes,
+                             max_states=spec.max_states))
+
+    two, one = both(monkeypatch, make_run)
+    assert two == one
+
+
+@pytest.mark.parametrize("limit", [1, 5000, 50_000])
+def test_a_second_process_stops_at_a_state_limit_where_one_does(limit, monkeypatch):
+    def make_run(processes):
+        r = check(TcpModel(TcpConfig(channel="bag", loss=1, dup=1, msl=1, rto=1)), build(["no_reuse_before_2msl"]),
+                  max_states=limit, keep_graph=True, processes=processes)
+        return summary(r), list(r.state_graph.parent), list(r.state_graph.targets)
+
+    two, one = both(monkeypatch, make_run)
+    assert two == one and not two[0][3]
+
+
+def test_a_key_field_outgrown_in_the_child_widens_the_parent_view(monkeypatch):
+    """The child runs out of channel ids: its ViewFull widens the parent's model too, and the
+    exploration starts again with the same result as in one process."""
+    runs = []
+
+    def make_run(processes):
+        model = TcpModel(TcpConfig(max_delay=1, loss=1))
+        model._key_widths = {"tcb_bits": 8, "channel_bits": 6, "sent_bits": 16}
+        r = check(model, [], processes=processes)
+        runs.append((model._key_widths["channel_bits"], len(model.compact().channels)))
+        return r.stats.states, r.stats.transitions, r.stats.depth
+
+    two, one = both(monkeypatch, make_run)
+    assert two == one == (174539, 739204, two[2]) and runs == [(14, 10835), (14, 10835)]
+
+
+def test_an_error_in_the_child_names_the_model(monkeypatch):
+    from tcpmodel.errors import ModelDefinitionError
+    from tcpmodel.tcp.vector import VectorTcp
+
+    real = VectorTcp.expand
+
+    def broken(self, keys, with_actions=False):
+        if len(self.compact.channels) > 40:
+            raise ValueError("boom")
+        return real(self, keys, with_actions)
+
+    monkeypatch.setattr(VectorTcp, "expand", broken)
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    with pytest.raises(ModelDefinitionError, match="boom"):
+        check(TcpModel(TcpConfig(max_delay=1, loss=1, dup=1)), [], processes=2)
+    import multiprocessing
+    assert not multiprocessing.active_children()
+
+
+def test_a_killed_child_stops_the_run_as_out_of_memory(monkeypatch):
+    """The kernel's out-of-memory killer sends SIGKILL: the run stops incomplete, with the
+    states found so far, as at a memory limit."""
+    import os
+    import signal
+
+    from tcpmodel.tcp.vector import VectorTcp
+
+    real = VectorTcp.expand
+
+    def killed(self, keys, with_actions=False):
+        if len(self.compact.channels) > 40:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, keys, with_actions)
+
+    monkeypatch.setattr(VectorTcp, "expand", killed)
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    r = check(TcpModel(TcpConfig(max_delay=1, loss=1, dup=1)), build(["no_reuse_before_2msl"]), processes=2)
+    assert r.stats.stop_reason == "memory limit" and not r.stats.complete and r.stats.states > 1
+    assert r.verdicts["no_reuse_before_2msl"].status == "unknown"
+
+
+def test_an_interrupt_ends_the_child(monkeypatch):
+    import multiprocessing
+
+    from tcpmodel.tcp.vector import VectorTcp
+
+    real, calls = VectorTcp.absorb, []
+
+    def interrupted(self, changes):
+        real(self, changes)
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(VectorTcp, "absorb", interrupted)
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    r = check(TcpModel(TcpConfig(max_delay=1, loss=1, dup=1)), [], processes=2)
+    assert r.stats.stop_reason == "interrupted" and not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("processes", [0, 3, True, "2", 1.5])
+def test_processes_must_be_one_or_two(processes):
+    from tcpmodel.errors import ModelDefinitionError
+
+    with pytest.raises(ModelDefinitionError, match="processes must be 1, 2 or None"):
+        check(TcpModel(TcpConfig()), [], processes=processes)

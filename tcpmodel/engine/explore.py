@@ -141,15 +141,34 @@ class _RssReader:
         except OSError:  # not Linux: the peak is the best we have
             self.fd = None
 
+        self.others = []  # statm of the processes working for this one (engine/expander.py)
+
+    def follow(self, pid: int):
+        """Count the resident memory of process ``pid`` too (a child that works for this one)."""
+        if self.fd is not None:
+            try:
+                self.others.append(os.open(f"/proc/{pid}/statm", os.O_RDONLY))
+            except OSError:
+                pass
+
     def __call__(self) -> int:
         if self.fd is None:
             return _peak_rss_bytes()
-        return int(os.pread(self.fd, 128, 0).split()[1]) * self.page
+        pages = int(os.pread(self.fd, 128, 0).split()[1])
+        for fd in self.others:
+            try:
+                pages += int(os.pread(fd, 128, 0).split()[1])
+            except (OSError, IndexError):  # the child has ended
+                pass
+        return pages * self.page
 
     def close(self):
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+        for fd in self.others:
+            os.close(fd)
+        self.others = []
 
 
 def check(
@@ -163,6 +182,7 @@ def check(
     keep_graph: bool = False,
     store: str = "exact",
     max_memory: Optional[int] = None,
+    processes: Optional[int] = None,
 ) -> Result:
     """Explore every reachable state of ``model`` breadth-first and decide ``properties``.
 
@@ -177,6 +197,11 @@ def check(
     A model or property that breaks the engine's contract raises :class:`ModelDefinitionError`
     naming it; the error's ``result`` holds the verdicts decided before it (incomplete).
 
+    ``processes``: 1 explores in this process alone; 2 lets a forked second process expand
+    states while this one stores them, where the model has a vectorised view (once a run
+    passes ``CHILD_AFTER`` states; the results are the same either way); None (the default)
+    is 2 where fork exists and two CPUs are free to this process, else 1.
+
     A model's compact view that runs out of key space raises :class:`ViewFull` after widening
     the model's next view: the exploration then starts again on the wider one (the limits
     apply to each attempt).
@@ -184,16 +209,16 @@ def check(
     while True:
         try:
             return _check_once(model, properties, max_states, max_seconds, progress, progress_interval,
-                               keep_graph, store, max_memory)
+                               keep_graph, store, max_memory, processes)
         except ViewFull:
             continue  # the model widened its compact view (it raises a plain error past the widest)
 
 
 def _check_once(model, properties, max_states, max_seconds, progress, progress_interval, keep_graph, store,
-                max_memory) -> Result:
+                max_memory, processes) -> Result:
     """One exploration of :func:`check` on the model's current compact view."""
     properties = contract.check_arguments(model, properties, max_states, max_seconds, max_memory, progress,
-                                          progress_interval, keep_graph, store, STORES)
+                                          progress_interval, keep_graph, store, STORES, processes)
     init = contract.initial_states(model)
     live_props = [p for p in properties if p.kind == LEADS_TO]
     keep_edges = keep_graph or bool(live_props)
@@ -201,6 +226,7 @@ def _check_once(model, properties, max_states, max_seconds, progress, progress_i
     space = compact_of(model)
 
     ctx = _Context(exact, model, space, properties, keep_edges)
+    ctx.processes = processes
     for s in init:
         try:
             ctx.add_initial(space.encode(s) if space is not None else s)
@@ -791,6 +817,11 @@ def _loop_batched(ctx, limits):
 
 
 VECTOR_CHUNK = 1 << 14  # states expanded at once by the vectorised loop
+# A second process expands the next chunk while this one's successors are looked up
+# (engine/expander.py), once a run has this many states (a small run is over before a fork
+# pays), unless a state limit is within AHEAD_MARGIN chunks at the largest degree seen.
+CHILD_AFTER = 1 << 17
+AHEAD_MARGIN = 4
 
 
 def _loop_vector(ctx, limits):
@@ -808,6 +839,7 @@ def _loop_vector(ctx, limits):
     they do (VECTOR_CHUNK is a multiple of CHUNK: the boundaries are theirs)."""
     import numpy as np
 
+    from .expander import ChildExpander, second_core_available
     from .visited import KeyTable
 
     space = ctx.space
@@ -851,6 +883,17 @@ def _loop_vector(ctx, limits):
     sid = 0
     base = 0  # the id of current[0]
     level_end = n
+
+    def chunk_keys(lo, hi):
+        if exact:  # a copy: ``states`` must not stay exported while it grows
+            return np.frombuffer(states, dtype=np.uint64, count=hi - lo, offset=8 * lo).copy()
+        return current[lo - base:hi - base]
+
+    # From CHILD_AFTER states on, a forked process expands the chunks (engine/expander.py);
+    # this process's view is then a mirror that decodes, evaluates and names actions.
+    want_child = ctx.processes == 2 or (ctx.processes is None and second_core_available())
+    child = None
+    ahead = None  # (start, stop, keys) of the chunk the child is expanding ahead
     try:
         while sid < n:
             if sid == level_end:
@@ -868,12 +911,34 @@ def _loop_vector(ctx, limits):
                 room = (limits.max_states - n) // max_degree
                 chunk = max(CHUNK, min(VECTOR_CHUNK, room // CHUNK * CHUNK))
             stop = min(level_end, sid + chunk)
-            if exact:  # a copy: ``states`` must not stay exported while it grows
-                keys = np.frombuffer(states, dtype=np.uint64, count=stop - sid, offset=8 * sid).copy()
+            if child is None and want_child and n >= CHILD_AFTER:
+                child = ChildExpander(vector)
+                if limits.rss is not None:
+                    limits.rss.follow(child.pid)
+            if ahead is not None and ahead[0] == sid and ahead[1] == stop:
+                keys = ahead[2]
+                ahead = None
+                s = int(keys[0]) if len(keys) else None
+                counts, all_targets, all_aids = child.result()
             else:
-                keys = current[sid - base:stop - base]
-            s = int(keys[0]) if len(keys) else None
-            counts, all_targets, all_aids = vector.expand(keys, keep)
+                if ahead is not None:  # not the chunk guessed (a state limit came near): dropped
+                    ahead = None
+                    child.result()
+                keys = chunk_keys(sid, stop)
+                s = int(keys[0]) if len(keys) else None
+                if child is None:
+                    counts, all_targets, all_aids = vector.expand(keys, keep)
+                else:
+                    child.submit(keys, keep)
+                    counts, all_targets, all_aids = child.result()
+            # The child expands the next chunk of this level while this one's successors are
+            # looked up. Not near a state limit, where chunks shrink and a guessed chunk could
+            # intern components the other loops never meet.
+            if child is not None and stop < level_end and (
+                    limits.max_states is None or limits.max_states - n > AHEAD_MARGIN * VECTOR_CHUNK * max_degree):
+                next_stop = min(level_end, stop + VECTOR_CHUNK)
+                ahead = (stop, next_stop, chunk_keys(stop, next_stop))
+                child.submit(ahead[2], keep)
             if len(counts):
                 max_degree = max(max_degree, int(counts.max()))
             ends = np.cumsum(counts)
@@ -898,6 +963,11 @@ def _loop_vector(ctx, limits):
                 new_ids = np.arange(n, n + len(fresh), dtype=np.int64)
                 if exact and keep:  # every target's id; read before the insert (which may move slots)
                     ids = np.where(slots >= 0, table.values[slots], -1)
+                if table.needs_room(len(fresh)):
+                    # Grown from the keys by id (or fingerprints by id) rather than from itself:
+                    # the old table goes before the new one comes.
+                    by_id = states if exact else fps
+                    table.rebuild(table.count + len(fresh), _blocks_by_id(by_id, exact and keep))
                 table.insert(codes[fresh], new_ids if exact and keep else None)
                 owners = np.repeat(np.arange(sid + lo, sid + hi, dtype=np.int32), part)[fresh]
                 new_keys = targets[fresh]
@@ -943,7 +1013,23 @@ def _loop_vector(ctx, limits):
             sid = stop
     except Exception as exc:
         return ctx.failed(exc, s)
+    finally:
+        if child is not None:
+            # What the child learned in a chunk expanded ahead reaches the mirror too (an
+            # error there belongs to a chunk never processed: dropped).
+            child.close()
     return ""
+
+
+def _blocks_by_id(by_id, with_ids, block=1 << 20):
+    """``(codes, ids or None)`` a block at a time from an ``array`` of 64-bit codes by id
+    (copies: the array must not stay exported, it grows)."""
+    import numpy as np
+
+    for lo in range(0, len(by_id), block):
+        hi = min(lo + block, len(by_id))
+        codes = np.frombuffer(by_id, dtype=np.int64, count=hi - lo, offset=8 * lo).copy()
+        yield codes, (np.arange(lo, hi, dtype=np.int64) if with_ids else None)
 
 
 def _vector_masks(ctx, vector, states):

@@ -82,6 +82,7 @@ class FingerprintTable:
 
 
 _FIBONACCI = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
+_FEW = 1024  # KeyTable probes this many pending keys or fewer a window of slots at a time
 
 
 class KeyTable:
@@ -126,20 +127,81 @@ class KeyTable:
     def find(self, q: np.ndarray) -> np.ndarray:
         """The slot of each key of ``q`` (int64 array), -1 where it is absent."""
         q = q.view(np.int64) if q.dtype == np.uint64 else q
-        out = np.full(len(q), -1, dtype=np.int64)
         keys, mask = self.keys, self.mask
-        pending = np.flatnonzero(q)
-        if len(pending) < len(q) and self.zero:
-            out[q == 0] = mask + 1
-        want = q[pending]
-        slot = self._home(want)
-        while len(pending):
-            held = keys[slot]
-            hit = held == want
-            out[pending[hit]] = slot[hit]
-            go_on = (held != 0) & ~hit
-            pending, want, slot = pending[go_on], want[go_on], (slot[go_on] + 1) & mask
+        if not q.all():  # the key 0 has a slot of its own, past the probed range
+            out = np.full(len(q), -1, dtype=np.int64)
+            zero = q == 0
+            if self.zero:
+                out[zero] = mask + 1
+            rest = np.flatnonzero(~zero)
+            out[rest] = self.find(q[rest])
+            return out
+        # The home slots in one pass: most keys end there (a hit, or an empty slot: absent).
+        slot = self._home(q)
+        held = keys[slot]
+        hit = held == q
+        out = np.where(hit, slot, -1)
+        go_on = held != 0
+        go_on ^= hit  # neither found nor at an empty slot
+        pending = np.flatnonzero(go_on)
+        if len(pending):
+            self._probe_on(pending, q[pending], slot[pending], out=out)
         return out
+
+    def _probe_on(self, pending, want, slot, out=None, values=None):
+        """Linear probing after ``slot`` for the keys ``want`` (at positions ``pending`` of
+        the query): one slot a round while many keys are pending, then a window of slots a
+        round for the last few. A cluster at load 0.7 can be dozens of slots long, and a numpy
+        round per slot for the longest few made a hundred rounds a lookup (measured: a
+        lookup of 125,000 keys in 2^25 slots, 10.0 ms before, 6.4 ms after).
+        find (``out`` given): the slot of each key found into ``out``. insert (``out`` None):
+        claim the first empty slot (where several keys claim one, the last write wins and the
+        others probe on from it) and set its value, ``values[pending]``, when ``values`` is given."""
+        keys, mask = self.keys, self.mask
+        while len(pending) > _FEW:  # many keys: one slot a round
+            slot += 1
+            slot &= mask
+            held = keys[slot]
+            if out is not None:
+                hit = held == want
+                out[pending[hit]] = slot[hit]
+                go_on = held != 0
+                go_on ^= hit
+            else:
+                claim = np.flatnonzero(held == 0)
+                keys[slot[claim]] = want[claim]
+                won = claim[keys[slot[claim]] == want[claim]]
+                if values is not None:
+                    self.values[slot[won]] = values[pending[won]]
+                go_on = np.ones(len(pending), dtype=bool)
+                go_on[won] = False
+            pending, want, slot = pending[go_on], want[go_on], slot[go_on]
+        width = 16
+        while len(pending):  # the long clusters' few: a window of slots a round
+            window = slot[:, None] + np.arange(1, width + 1)
+            window &= mask
+            held = keys[window]
+            ends = held == 0
+            if out is not None:
+                ends |= held == want[:, None]
+            done = ends.any(axis=1)
+            at = window[np.arange(len(window)), ends.argmax(axis=1)]  # the first end in the window
+            if out is not None:
+                found = done & (keys[at] != 0)
+                out[pending[found]] = at[found]
+            else:
+                claim = np.flatnonzero(done)
+                keys[at[claim]] = want[claim]
+                won = claim[keys[at[claim]] == want[claim]]
+                if values is not None:
+                    self.values[at[won]] = values[pending[won]]
+                done[won] = True
+                lost = claim[keys[at[claim]] != want[claim]]
+                done[lost] = False
+                window[lost, -1] = at[lost]  # probe on from the slot taken by another key
+            go_on = ~done
+            pending, want, slot = pending[go_on], want[go_on], window[go_on, -1]
+            width = min(width * 2, 64)
 
     def contains(self, q: np.ndarray) -> np.ndarray:
         return self.find(q) >= 0
@@ -156,26 +218,46 @@ class KeyTable:
             self._grow(self.count + len(q))
         self.count += len(q)
         keys, mask = self.keys, self.mask
-        zero = q == 0
-        if zero.any():
+        if not q.all():  # the key 0 has a slot of its own, past the probed range
+            zero = q == 0
             self.zero = True
             if values is not None:
                 self.values[mask + 1] = values[zero][0]
-        pending = np.flatnonzero(~zero)
-        want = q[pending]
-        slot = self._home(want)
-        while len(pending):
-            held = keys[slot]
-            empty = held == 0
-            # Claim the empty slots; where two keys claim one slot the last write wins and
-            # the others probe on.
-            keys[slot[empty]] = want[empty]
-            won = np.zeros(len(pending), dtype=bool)
-            won[empty] = keys[slot[empty]] == want[empty]
-            if values is not None:
-                self.values[slot[won]] = values[pending[won]]
-            go_on = ~won
-            pending, want, slot = pending[go_on], want[go_on], (slot[go_on] + 1) & mask
+            rest = np.flatnonzero(~zero)
+            self.count -= len(q)
+            self.insert(q[rest], values[rest] if values is not None else None)
+            self.count += 1
+            return
+        # Claim the empty home slots; where two keys claim one slot the last write wins and
+        # the others probe on.
+        slot = self._home(q)
+        empty = keys[slot] == 0
+        claim = np.flatnonzero(empty)
+        keys[slot[claim]] = q[claim]
+        won = keys[slot] == q
+        if values is not None:
+            self.values[slot[won]] = values[won]
+        pending = np.flatnonzero(~won)
+        if len(pending):
+            self._probe_on(pending, q[pending], slot[pending], values=values)
+
+    def needs_room(self, more: int) -> bool:
+        """Whether adding ``more`` keys would make the table grow."""
+        return self.count + more > self.MAX_LOAD * (self.mask + 1)
+
+    def rebuild(self, needed: int, blocks):
+        """Grow to room for ``needed`` keys from ``blocks`` -- ``(keys, values)`` pairs (values
+        None in a set) that hold every key in the table -- instead of from the table itself:
+        the old table is let go first, so that it and the new one are never held together
+        (a doubling from 2^29 slots then peaks at 8 GB instead of 12)."""
+        capacity = self.mask + 1
+        while needed > self.MAX_LOAD * capacity:
+            capacity *= 2
+        self.keys = self.values = None
+        self._allocate(capacity)
+        self.count = 0
+        for keys, values in blocks:
+            self.insert(keys, values)
 
     def _grow(self, needed: int):
         capacity = self.mask + 1

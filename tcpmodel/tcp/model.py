@@ -37,6 +37,8 @@ TIME-WAIT frontier moves between the two.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from ..engine.fingerprint import code_of, tuple_hashes
 from ..errors import TcpModelError, ViewFull
 from . import text
@@ -73,11 +75,14 @@ def channel(state, direction):
 
 
 # The compact view's key field widths (bits), the step by which a configuration that outgrows
-# one widens it, and the widest they go. The defaults keep keys below 2**60 (32-byte ints) and
-# both channel fields within 64 bits (the vectorised expansion, CompactTcp.vector) on every
-# shipped spec and the issue-13 configurations; 2 bits at a time keep them there as long as they
-# can be. Wider fields make bigger keys, still exact.
-KEY_WIDTHS = {"tcb_bits": 8, "channel_bits": 22, "sent_bits": 16}
+# one widens it, and the widest they go. Channel fields (None) are as wide as two fit in 64 bits
+# beside the fault budgets and the two TCB fields, and at least MIN_CHANNEL_BITS: 22 or 23 bits
+# (4-8 M channels) with 8-bit TCB fields. The defaults keep both channel fields within 64 bits
+# (the vectorised expansion, CompactTcp.vector) on every shipped spec and the issue-13
+# configurations; 2 bits at a time keep them there as long as they can be. Wider fields make
+# bigger keys, still exact.
+KEY_WIDTHS = {"tcb_bits": 8, "channel_bits": None, "sent_bits": 16}
+MIN_CHANNEL_BITS = 22
 WIDEN_BY = 2
 MAX_KEY_WIDTHS = {"tcb_bits": 26, "channel_bits": 34, "sent_bits": 32}
 
@@ -127,18 +132,18 @@ class TcpModel:
             space = self._compact = CompactTcp(self, **self._key_widths)
         return space
 
-    def _outgrown(self, field: str, what: str) -> TcpModelError:
-        """The compact view's ``field`` is full: widen the next view's fields (the engine then
-        explores again on it) and return the error to raise; a plain error past the widest."""
-        widths = self._key_widths
-        if widths[field] + WIDEN_BY > MAX_KEY_WIDTHS[field]:
-            return TcpModelError(f"this configuration reaches more than {1 << widths[field]:,} distinct {what}, "
-                                 f"the most the compact state representation holds ({widths[field]} bits)")
+    def _outgrown(self, field: str, what: str, bits: int) -> TcpModelError:
+        """The compact view's ``field`` (``bits`` wide) is full: widen the next view's fields
+        (the engine then explores again on it) and return the error to raise; a plain error
+        past the widest."""
+        if bits + WIDEN_BY > MAX_KEY_WIDTHS[field]:
+            return TcpModelError(f"this configuration reaches more than {1 << bits:,} distinct {what}, "
+                                 f"the most the compact state representation holds ({bits} bits)")
         # Only the full field widens: the narrower the key, the longer it fits in 64 bits (the
         # vectorised expansion, CompactTcp.vector) and in a 2-digit Python int.
-        self._key_widths = dict(widths, **{field: widths[field] + WIDEN_BY})
+        self._key_widths = dict(self._key_widths, **{field: bits + WIDEN_BY})
         self._compact = None
-        return ViewFull(f"more than {1 << widths[field]:,} distinct {what}: the key fields are widened "
+        return ViewFull(f"more than {1 << bits:,} distinct {what}: the key fields are widened "
                         f"to {self._key_widths} and the exploration starts again")
 
     def successors(self, state):
@@ -630,10 +635,9 @@ class CompactTcp:
     keys are not comparable across model instances (fingerprints are).
     """
 
-    def __init__(self, model: TcpModel, tcb_bits: int = 8, channel_bits: int = 22, sent_bits: int = 16):
+    def __init__(self, model: TcpModel, tcb_bits: int = 8, channel_bits: Optional[int] = None, sent_bits: int = 16):
         self.model = model
         config = model.config
-        self.tcb_bits, self.channel_bits, self.sent_bits = tcb_bits, channel_bits, sent_bits
         # Key layout, low bits first: loss budget, dup budget, client, server, c2s, s2c. The
         # s2c id is the top field, unbounded (a Python int grows); the others have fixed widths
         # (channel ids share one table, so the s2c ids are below 2**channel_bits too).
@@ -644,6 +648,9 @@ class CompactTcp:
         # counters), the channels many (10^4-10^6).
         loss_bits = max(config.loss, 0).bit_length() or 1
         dup_bits = max(config.dup, 0).bit_length() or 1
+        if channel_bits is None:  # as wide as two fit in 64 bits (KEY_WIDTHS)
+            channel_bits = max(MIN_CHANNEL_BITS, (64 - loss_bits - dup_bits - 2 * tcb_bits) // 2)
+        self.tcb_bits, self.channel_bits, self.sent_bits = tcb_bits, channel_bits, sent_bits
         self.loss_at = 0
         self.loss_mask = (1 << loss_bits) - 1
         self.dup_at = loss_bits
@@ -703,7 +710,7 @@ class CompactTcp:
         on it (ViewFull): the keys already made cannot change."""
         i = len(objects)
         if i >> getattr(self, field):
-            raise self.model._outgrown(field, what)
+            raise self.model._outgrown(field, what, getattr(self, field))
         return i
 
     def tcb_id(self, tcb) -> int:

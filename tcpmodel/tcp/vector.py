@@ -126,6 +126,41 @@ class VectorTcp:
         self.budgets = ((_U(c.loss_at), _U(c.loss_mask), _U(c.loss_one), c._losses, self.lost),
                         (_U(c.dup_at), _U(c.dup_mask), _U(c.dup_one), c._duplications, self.duplicated))
 
+    # ------------------------------------------------------------------ a mirror in another process
+    # The explorer may run expand() in a forked process (engine/expander.py); this process
+    # then keeps a mirror that decodes keys, evaluates predicates and names actions. What
+    # the child interned since a mark travels back, and the mirror interns it in the same
+    # order, so that every id means the same in both.
+    def mark(self):
+        """How much has been interned so far (for :meth:`changes`)."""
+        c = self.compact
+        return len(c.tcbs), len(c.channels), len(c.sents), len(self.actions)
+
+    def changes(self, mark):
+        """What was interned since ``mark``, and the model's key widths (a ViewFull in
+        the child has widened them): picklable, for :meth:`absorb`."""
+        c = self.compact
+        tcbs, channels, sents, actions = mark
+        return (c.tcbs[tcbs:], c.channels[channels:], c.sents[sents:], self.actions[actions:],
+                dict(c.model._key_widths))
+
+    def absorb(self, changes):
+        """Intern what another copy of this view interned (:meth:`changes`), in its order."""
+        tcbs, channels, sents, actions, widths = changes
+        c = self.compact
+        for tcb in tcbs:
+            c.tcb_id(tcb)
+        for chan in channels:
+            c.channel_id(chan)
+        for segs in sents:
+            c.sent_id(segs)
+        for action in actions:
+            self.action_id(action)
+        model = c.model
+        if widths != model._key_widths:  # the child outgrew this view: the next one is wider
+            model._key_widths = widths
+            model._compact = None
+
     # ------------------------------------------------------------------ memo tables
     def action_id(self, action) -> int:
         i = self.action_ids.get(action)
