@@ -47,7 +47,8 @@ def main():
     ap.add_argument("--store", choices=["exact", "fingerprint"], default="exact")
     ap.add_argument("--max-seconds", type=float, default=600.0)
     ap.add_argument("--max-memory-gb", type=float, default=12.0)
-    ap.add_argument("--processes", type=int, choices=[1, 2], default=None)
+    ap.add_argument("--processes", type=int, choices=[1, 2], default=1,
+                    help="1 (default), or 2 to expand states in a second process")
     args = ap.parse_args()
     config = dict(variant="rfc9293", rto=1, max_retries=2, window=2, channel=args.channel, loss=args.loss,
                   dup=args.dup, msl=args.msl, incarnations=args.incarnations)

@@ -20,7 +20,6 @@ numbering, the graph and every verdict are the same (``tests/test_vector.py`` co
 from __future__ import annotations
 
 import multiprocessing
-import os
 import pickle
 import signal
 
@@ -29,15 +28,9 @@ import numpy as np
 from ..errors import ModelDefinitionError
 
 
-def second_core_available() -> bool:
-    """Whether this process may use a second core here: fork exists (Linux) and at least two
-    CPUs are ours."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return False
-    try:
-        return len(os.sched_getaffinity(0)) >= 2
-    except AttributeError:  # no affinity call: trust the count
-        return (os.cpu_count() or 1) >= 2
+def can_fork() -> bool:
+    """Whether a child process can be forked here (Linux, the BSDs; not Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 class ChildExpander:

@@ -146,8 +146,8 @@ class SpecSession:
         each trace is mapped to action indices by replaying it through the successor lists."""
         with self._check_lock:
             if self._traces is None:
-                # One process: this one serves requests on threads, and a fork copies a
-                # threaded process's locks in whatever state they are.
+                # One process (not processes=2): this one serves requests on threads, and a
+                # fork copies a threaded process's locks in whatever state they are.
                 result = run_spec(self.spec, processes=1).result
                 self._traces = [self.trace_entry(name, v) for name, v in result.verdicts.items()
                                 if v.trace is not None]
