@@ -144,20 +144,23 @@ class _RssReader:
         self.others = []  # statm of the processes working for this one (engine/expander.py)
 
     def follow(self, pid: int):
-        """Count the resident memory of process ``pid`` too (a child that works for this one)."""
+        """Count the resident memory of process ``pid`` too (a child that works for this one,
+        just forked): what it holds beyond what it holds now. Right after a fork its resident
+        pages are this process's own, shared copy-on-write, counted here already."""
         if self.fd is not None:
             try:
-                self.others.append(os.open(f"/proc/{pid}/statm", os.O_RDONLY))
-            except OSError:
+                fd = os.open(f"/proc/{pid}/statm", os.O_RDONLY)
+                self.others.append((fd, int(os.pread(fd, 128, 0).split()[1])))
+            except (OSError, IndexError):
                 pass
 
     def __call__(self) -> int:
         if self.fd is None:
             return _peak_rss_bytes()
         pages = int(os.pread(self.fd, 128, 0).split()[1])
-        for fd in self.others:
+        for fd, shared in self.others:
             try:
-                pages += int(os.pread(fd, 128, 0).split()[1])
+                pages += max(0, int(os.pread(fd, 128, 0).split()[1]) - shared)
             except (OSError, IndexError):  # the child has ended
                 pass
         return pages * self.page
@@ -166,7 +169,7 @@ class _RssReader:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
-        for fd in self.others:
+        for fd, _ in self.others:
             os.close(fd)
         self.others = []
 
@@ -819,9 +822,8 @@ def _loop_batched(ctx, limits):
 VECTOR_CHUNK = 1 << 14  # states expanded at once by the vectorised loop
 # A second process expands the next chunk while this one's successors are looked up
 # (engine/expander.py), once a run has this many states (a small run is over before a fork
-# pays), unless a state limit is within AHEAD_MARGIN chunks at the largest degree seen.
+# pays); not where a state limit could make the next chunk smaller than a whole one.
 CHILD_AFTER = 1 << 17
-AHEAD_MARGIN = 4
 
 
 def _loop_vector(ctx, limits):
@@ -915,15 +917,13 @@ def _loop_vector(ctx, limits):
                 child = ChildExpander(vector)
                 if limits.rss is not None:
                     limits.rss.follow(child.pid)
-            if ahead is not None and ahead[0] == sid and ahead[1] == stop:
+            if ahead is not None:  # expanded ahead: exactly this chunk (see below)
+                assert ahead[:2] == (sid, stop), (ahead[:2], sid, stop)
                 keys = ahead[2]
                 ahead = None
                 s = int(keys[0]) if len(keys) else None
                 counts, all_targets, all_aids = child.result()
             else:
-                if ahead is not None:  # not the chunk guessed (a state limit came near): dropped
-                    ahead = None
-                    child.result()
                 keys = chunk_keys(sid, stop)
                 s = int(keys[0]) if len(keys) else None
                 if child is None:
@@ -931,16 +931,19 @@ def _loop_vector(ctx, limits):
                 else:
                     child.submit(keys, keep)
                     counts, all_targets, all_aids = child.result()
+            if len(counts):
+                max_degree = max(max_degree, int(counts.max()))
             # The child expands the next chunk of this level while this one's successors are
-            # looked up. Not near a state limit, where chunks shrink and a guessed chunk could
-            # intern components the other loops never meet.
+            # looked up, when that chunk is sure to be a whole one: at most len(all_targets)
+            # states come before it, so a state limit leaves room for a whole chunk at the
+            # most successors a state has had. (A guessed chunk that came out otherwise would
+            # have interned components the other loops never meet.)
             if child is not None and stop < level_end and (
-                    limits.max_states is None or limits.max_states - n > AHEAD_MARGIN * VECTOR_CHUNK * max_degree):
+                    limits.max_states is None
+                    or (limits.max_states - n - len(all_targets)) // max_degree >= VECTOR_CHUNK):
                 next_stop = min(level_end, stop + VECTOR_CHUNK)
                 ahead = (stop, next_stop, chunk_keys(stop, next_stop))
                 child.submit(ahead[2], keep)
-            if len(counts):
-                max_degree = max(max_degree, int(counts.max()))
             ends = np.cumsum(counts)
             # Near a state limit, the chunk is taken CHUNK states at a time, with a look at
             # the limit after each: a limited run stops where the other loops stop.

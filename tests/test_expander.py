@@ -1,0 +1,271 @@
+"""The second process that expands states (engine/expander.py), found by review: a stopped
+run leaves the model as one process leaves it, errors the child cannot send intact read as
+in one process, the child never outlives its parent nor starts beside other threads, and
+the memory it shares with its parent is not counted twice."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import multiprocessing
+
+import numpy as np
+import pytest
+
+from tcpmodel.engine import check, explore
+from tcpmodel.engine import expander
+from tcpmodel.errors import ModelDefinitionError, TcpModelError
+from tcpmodel.tcp import TcpConfig, TcpModel, build
+from tcpmodel.tcp.vector import VectorTcp
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = TcpConfig(max_delay=1, loss=1)  # 174,539 states in 75 levels, the widest about 18,000
+
+
+def view_of(model):
+    """What the model's compact view has interned, and its key widths."""
+    c = model.compact()
+    v = c.vector()
+    return len(c.tcbs), len(c.channels), len(c.sents), len(v.actions), dict(model._key_widths)
+
+
+def interrupted_at(nth):
+    """A progress callback that interrupts the run at its ``nth`` call (once a chunk)."""
+    calls = []
+
+    def progress(report):
+        calls.append(report.states)
+        if len(calls) == nth:
+            raise KeyboardInterrupt
+
+    return progress
+
+
+@pytest.mark.parametrize("nth", [2, 40, 95])
+def test_a_stopped_run_leaves_the_model_as_one_process_leaves_it(nth, monkeypatch):
+    """The chunk the child expanded ahead is never processed: the parent must not learn what
+    the child interned in it (one process never meets it), so the model -- its view, its key
+    widths -- and a second check on it are those of one process. (Chunks of 1,024 states:
+    many are expanded ahead.)"""
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    monkeypatch.setattr(explore, "VECTOR_CHUNK", explore.CHUNK)
+    runs = []
+    for processes in (2, 1):
+        model = TcpModel(CONFIG)
+        r = check(model, [], processes=processes, progress=interrupted_at(nth), progress_interval=0)
+        first = (r.stats.states, r.stats.transitions, r.stats.stop_reason, view_of(model))
+        again = check(model, build(["no_reuse_before_2msl"]), processes=processes, keep_graph=True)
+        runs.append((first, again.stats.states, again.stats.transitions, list(again.state_graph.parent),
+                     view_of(model)))
+        assert not multiprocessing.active_children()
+    assert runs[0] == runs[1]
+    assert runs[0][0][2] == "interrupted"
+
+
+def test_an_interrupt_while_the_parent_waits_for_the_child(monkeypatch):
+    """Ctrl-C while the parent waits for a chunk (the likeliest moment): the run stops
+    interrupted, the child ends, and the model is the one process's at that stop."""
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    real = VectorTcp.expand
+    parent = os.getpid()
+
+    def slow(self, keys, with_actions=False):
+        if os.getpid() != parent and len(keys) >= 1000:
+            time.sleep(0.5)  # in the child: the parent is waiting in recv when the signal comes
+        return real(self, keys, with_actions)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    submitted = []
+    real_submit = expander.ChildExpander.submit
+
+    def submit(self, keys, with_actions):
+        real_submit(self, keys, with_actions)
+        if len(keys) >= 1000 and not submitted:
+            submitted.append(len(keys))
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+
+    monkeypatch.setattr(VectorTcp, "expand", slow)
+    monkeypatch.setattr(expander.ChildExpander, "submit", submit)
+    chunks = []  # progress comes once a chunk processed
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        model = TcpModel(CONFIG)
+        r = check(model, [], processes=2, progress=chunks.append, progress_interval=0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert r.stats.stop_reason == "interrupted" and submitted
+    assert not multiprocessing.active_children()
+    # The parent learned what the chunks it processed needed, no more: the view one process
+    # has when stopped after as many chunks.
+    monkeypatch.setattr(VectorTcp, "expand", real)
+    one = TcpModel(CONFIG)
+    ref = check(one, [], processes=1, progress=interrupted_at(len(chunks)), progress_interval=0)
+    assert (r.stats.states, view_of(model)) == (ref.stats.states, view_of(one))
+    assert check(model, [], processes=1).stats.states == check(one, [], processes=1).stats.states
+
+
+@pytest.mark.parametrize("limit", [20_000, 45_000])
+def test_chunks_expanded_ahead_up_to_a_state_limit_are_the_chunks_one_process_expands(limit, monkeypatch):
+    """Small chunks, so that chunks are expanded ahead right up to where they shrink before a
+    state limit: the same graph, the same stop, the same view as one process."""
+    monkeypatch.setattr(explore, "VECTOR_CHUNK", explore.CHUNK)
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    runs = []
+    for processes in (2, 1):
+        model = TcpModel(TcpConfig(channel="bag", loss=1, dup=1, msl=1, rto=1))
+        r = check(model, [], max_states=limit, keep_graph=True, processes=processes)
+        runs.append((r.stats.states, r.stats.stop_reason, list(r.state_graph.parent), list(r.state_graph.targets),
+                     view_of(model)))
+    assert runs[0] == runs[1] and runs[0][1] == "state limit"
+
+
+# --------------------------------------------------------------------------------------------
+# Errors the child cannot send intact
+
+
+class TwoArgumentError(Exception):
+    """Pickles, but does not unpickle (its __init__ takes two arguments, its args hold one)."""
+
+    def __init__(self, what, where):
+        super().__init__(f"{what} at {where}")
+
+
+class TwoArgumentModelError(TcpModelError):
+    def __init__(self, what, where):
+        super().__init__(f"{what} at {where}")
+
+
+def local_error():
+    class LocalError(ValueError):  # not picklable at all: a class inside a function
+        pass
+
+    return LocalError("local trouble")
+
+
+@pytest.mark.parametrize("make", [lambda: TwoArgumentError("trouble", "here"), local_error,
+                                  lambda: TwoArgumentModelError("model trouble", "there")])
+def test_an_error_the_child_cannot_send_reads_as_in_one_process(make, monkeypatch):
+    real = VectorTcp.expand
+
+    def broken(self, keys, with_actions=False):
+        if len(self.compact.channels) > 40:
+            raise make()
+        return real(self, keys, with_actions)
+
+    monkeypatch.setattr(VectorTcp, "expand", broken)
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    messages = []
+    for processes in (2, 1):
+        with pytest.raises(TcpModelError) as info:
+            check(TcpModel(CONFIG), [], processes=processes)
+        messages.append((str(info.value), info.value.result.stats.states, info.value.result.stats.stop_reason))
+    assert messages[0] == messages[1]
+    assert not multiprocessing.active_children()
+
+
+def test_the_child_s_traceback_comes_with_its_error(monkeypatch):
+    real = VectorTcp.expand
+
+    def broken_in_the_child(self, keys, with_actions=False):
+        if len(self.compact.channels) > 40:
+            raise ValueError("boom")
+        return real(self, keys, with_actions)
+
+    monkeypatch.setattr(VectorTcp, "expand", broken_in_the_child)
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    with pytest.raises(ModelDefinitionError, match="exploring the model failed with ValueError: boom while expanding") as info:
+        check(TcpModel(CONFIG), [], processes=2)
+    cause = info.value.__cause__
+    assert isinstance(cause, ValueError)
+    assert "broken_in_the_child" in str(cause.__cause__)  # where in the child it was raised
+
+
+# --------------------------------------------------------------------------------------------
+# Process hygiene
+
+
+def test_the_child_ends_when_its_parent_is_killed(tmp_path):
+    """The child holds no copy of the parent's end of the pipe: when the parent dies (the
+    kernel's out-of-memory killer, kill -9) the child reads end-of-file and ends."""
+    script = tmp_path / "parent.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from tcpmodel.engine import check, explore
+        from tcpmodel.tcp import TcpConfig, TcpModel
+        from tcpmodel.tcp.vector import VectorTcp
+        real, parent = VectorTcp.expand, os.getpid()
+        def expand(self, keys, with_actions=False):
+            if os.getpid() != parent and len(keys) >= 1000:
+                print(os.getpid(), flush=True)
+                time.sleep(0.5)
+            return real(self, keys, with_actions)
+        VectorTcp.expand = expand
+        explore.CHILD_AFTER = 0
+        check(TcpModel(TcpConfig(max_delay=1, loss=1, dup=1)), [], processes=2)
+    """))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    child = None
+    try:
+        child = int(proc.stdout.readline())
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _alive(child):
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        proc.kill()
+        proc.wait()
+        if child is not None and _alive(child):
+            os.kill(child, signal.SIGKILL)
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_no_second_process_by_default_while_other_threads_run(monkeypatch):
+    """fork copies only the calling thread: a lock another thread holds stays held in the
+    child for ever. With other threads running, the default is one process."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert expander.second_core_available()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not expander.second_core_available()
+    finally:
+        stop.set()
+        other.join()
+    assert expander.second_core_available()
+
+
+def test_memory_the_child_shares_with_its_parent_is_not_counted_twice():
+    """Right after the fork the child's resident pages are the parent's (copy on write): the
+    memory limit counts what the child adds, not those again."""
+    ballast = np.ones(200 << 20 >> 3)  # 200 MB the parent holds and the child shares
+    rss = explore._RssReader()
+    alone = rss()
+    child = expander.ChildExpander(TcpModel(CONFIG).compact().vector())
+    try:
+        rss.follow(child.pid)
+        time.sleep(0.2)
+        both = rss()
+    finally:
+        child.close()
+        rss.close()
+    assert both - alone < 100 << 20, (alone, both)
+    del ballast
