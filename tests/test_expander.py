@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import multiprocessing
+import multiprocessing.connection
 
 import numpy as np
 import pytest
@@ -269,3 +270,68 @@ def test_memory_the_child_shares_with_its_parent_is_not_counted_twice():
         rss.close()
     assert both - alone < 100 << 20, (alone, both)
     del ballast
+
+
+def test_out_of_memory_in_the_child_stops_the_run_as_in_one_process(monkeypatch):
+    real = VectorTcp.expand
+
+    def short_of_memory(self, keys, with_actions=False):
+        if len(self.compact.channels) > 40:
+            raise MemoryError
+        return real(self, keys, with_actions)
+
+    monkeypatch.setattr(VectorTcp, "expand", short_of_memory)
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    runs = []
+    for processes in (2, 1):
+        r = check(TcpModel(CONFIG), build(["no_reuse_before_2msl"]), processes=processes)
+        runs.append((r.stats.states, r.stats.stop_reason, r.stats.complete, r.verdicts["no_reuse_before_2msl"].status))
+    assert runs[0] == runs[1] and runs[0][1:] == ("memory limit", False, "unknown")
+
+
+def test_an_interrupt_while_a_chunk_is_being_sent(monkeypatch):
+    """Ctrl-C half-way through a request: the child is killed, not sent more, and the run
+    stops interrupted."""
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    real_send_bytes = multiprocessing.connection.Connection.send_bytes
+    sent, parent = [], os.getpid()
+
+    def send_bytes(self, buf, *args):
+        sent.append(len(buf))
+        if len(sent) == 30 and os.getpid() == parent:
+            raise KeyboardInterrupt
+        return real_send_bytes(self, buf, *args)
+
+    monkeypatch.setattr(multiprocessing.connection.Connection, "send_bytes", send_bytes)
+    closed = []
+    real_close = expander.ChildExpander.close
+
+    def close(self):
+        closed.append(self.in_step)
+        real_close(self)
+        closed.append(self.process.exitcode)
+
+    monkeypatch.setattr(expander.ChildExpander, "close", close)
+    r = check(TcpModel(CONFIG), [], processes=2)
+    assert r.stats.stop_reason == "interrupted" and not multiprocessing.active_children()
+    assert closed == [False, -signal.SIGKILL]
+
+
+@pytest.mark.parametrize("after", [0, 1, 2])
+def test_a_child_killed_half_way_through_a_reply_stops_the_run_as_out_of_memory(after, monkeypatch):
+    """The kernel may kill the child between two parts of a reply: still a memory stop."""
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    real_send_bytes = multiprocessing.connection.Connection.send_bytes
+    parent, sent = os.getpid(), []
+
+    def send_bytes(self, buf, *args):
+        if os.getpid() != parent and len(buf) > 8 * 1000:  # the child, replying for a big chunk
+            sent.append(1)
+            if len(sent) == after + 1:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return real_send_bytes(self, buf, *args)
+
+    monkeypatch.setattr(multiprocessing.connection.Connection, "send_bytes", send_bytes)
+    r = check(TcpModel(CONFIG), [], processes=2)
+    assert r.stats.stop_reason == "memory limit" and not r.stats.complete
+    assert not multiprocessing.active_children()

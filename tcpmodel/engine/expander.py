@@ -63,7 +63,7 @@ class ChildExpander:
         context = multiprocessing.get_context("fork")
         self.vector = vector
         self.pending = []  # with_actions of each chunk submitted and not yet collected
-        self.in_step = True  # False once a reply was cut half-way: the pipe is out of step
+        self.in_step = True  # False while a request or reply is half-way: cut there, the pipe is out of step
         self.conn, child_end = context.Pipe()
         self.process = context.Process(target=_serve, args=(vector, child_end, self.conn), name="tcpmodel-expand",
                                        daemon=True)
@@ -81,9 +81,11 @@ class ChildExpander:
         return self.process.pid
 
     def submit(self, keys: np.ndarray, with_actions: bool):
+        self.in_step = False  # until the whole request is written
         self.conn.send(with_actions)
         self.conn.send_bytes(np.ascontiguousarray(keys, dtype=np.uint64))
         self.pending.append(with_actions)
+        self.in_step = True
 
     def result(self):
         """``(counts, targets, action_ids)`` of the oldest chunk submitted; the view's own
@@ -92,24 +94,24 @@ class ChildExpander:
         self.in_step = False  # until the whole reply is read (an interrupt may come in between)
         try:
             kind, payload, changes = self.conn.recv()
-        except (EOFError, OSError):
+            if kind == "ok":  # read whole before the mirror learns anything
+                counts = np.frombuffer(self.conn.recv_bytes(), dtype=np.int64)
+                targets = np.frombuffer(self.conn.recv_bytes(), dtype=np.uint64)
+                action_ids = np.frombuffer(self.conn.recv_bytes(), dtype=np.int64) if with_actions else None
+        except (EOFError, OSError):  # the child is gone, maybe half-way through a reply
             self.process.join(1.0)
             code = self.process.exitcode
             if code == -signal.SIGKILL:  # what the kernel does to a process when memory runs out
                 raise MemoryError("the expanding process was killed (out of memory?)") from None
             raise ModelDefinitionError(f"the expanding process ended unexpectedly (exit code {code})") from None
+        self.in_step = True
         self.vector.absorb(changes)
         if kind == "error":
-            self.in_step = True
             exc, child_traceback = payload
             if isinstance(exc, _Unsent):
                 exc = exc.rebuilt()
             exc.__cause__ = _ChildTraceback(child_traceback)
             raise exc
-        counts = np.frombuffer(self.conn.recv_bytes(), dtype=np.int64)
-        targets = np.frombuffer(self.conn.recv_bytes(), dtype=np.uint64)
-        action_ids = np.frombuffer(self.conn.recv_bytes(), dtype=np.int64) if with_actions else None
-        self.in_step = True
         return counts, targets, action_ids
 
     def close(self):
