@@ -421,10 +421,13 @@ def test_an_error_in_the_child_names_the_model(monkeypatch):
 
     monkeypatch.setattr(VectorTcp, "expand", broken)
     monkeypatch.setattr(explore, "CHILD_AFTER", 0)
-    with pytest.raises(ModelDefinitionError, match="boom"):
+    with pytest.raises(ModelDefinitionError, match="exploring the model failed with ValueError: boom while expanding "
+                                                   "the state GlobalState") as info:
         check(TcpModel(TcpConfig(max_delay=1, loss=1, dup=1)), [], processes=2)
     import multiprocessing
     assert not multiprocessing.active_children()
+    cause = info.value.__cause__  # the child's exception, its traceback (where it was raised there) its cause
+    assert isinstance(cause, ValueError) and "in broken\n" in str(cause.__cause__)
 
 
 def test_a_killed_child_stops_the_run_as_out_of_memory(monkeypatch):
