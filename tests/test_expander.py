@@ -316,3 +316,34 @@ def test_a_child_killed_half_way_through_a_reply_stops_the_run_as_out_of_memory(
     r = check(TcpModel(CONFIG), [], processes=2)
     assert r.stats.stop_reason == "memory limit" and not r.stats.complete
     assert not multiprocessing.active_children()
+
+
+def test_memory_the_child_copies_or_allocates_is_counted(monkeypatch):
+    """What the child allocates, and the pages it writes to (each then a copy of its own),
+    are counted once its private memory is read again."""
+    ballast = np.ones(200 << 20 >> 3)
+    kept = []
+    real = VectorTcp.expand
+
+    def expand(self, keys, with_actions=False):  # runs in the child
+        ballast[:] = 2.0  # 200 MB copied on write
+        kept.append(np.ones(100 << 20 >> 3))  # 100 MB allocated
+        return real(self, keys, with_actions)
+
+    monkeypatch.setattr(VectorTcp, "expand", expand)
+    space = TcpModel(CONFIG).compact()
+    keys = np.array(space.init_states(), dtype=np.uint64)  # interned before the fork
+    rss = explore._RssReader()
+    alone = rss()
+    child = expander.ChildExpander(space.vector())
+    try:
+        rss.follow(child.pid)
+        child.submit(keys, False)
+        child.result()
+        time.sleep(rss.EXACT_EVERY + 0.1)
+        both = rss()
+    finally:
+        child.close()
+        rss.close()
+    assert both - alone > 250 << 20, (alone, both)
+    assert ballast[0] == 1.0  # the parent's pages are its own

@@ -132,7 +132,8 @@ def _peak_rss_bytes() -> int:
 
 
 class _RssReader:
-    """The current resident set size, read from /proc/self/statm (one pread, a few µs)."""
+    """The current resident set size, read from /proc/self/statm (one pread, a few µs), plus
+    the memory of the children it follows (:meth:`follow`) that this process does not hold."""
 
     def __init__(self):
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -141,36 +142,72 @@ class _RssReader:
         except OSError:  # not Linux: the peak is the best we have
             self.fd = None
 
-        self.others = []  # statm of the processes working for this one (engine/expander.py)
+        self.others = []  # [statm, smaps_rollup, private pages, resident pages then, when] of each child
+
+    # How often a child's private memory is read exactly (smaps_rollup walks its page tables;
+    # statm, read at every look, is a counter).
+    EXACT_EVERY = 0.5
 
     def follow(self, pid: int):
-        """Count the resident memory of process ``pid`` too (a child that works for this one,
-        just forked): what it holds beyond what it holds now. Right after a fork its resident
-        pages are this process's own, shared copy-on-write, counted here already."""
-        if self.fd is not None:
-            try:
-                fd = os.open(f"/proc/{pid}/statm", os.O_RDONLY)
-                self.others.append((fd, int(os.pread(fd, 128, 0).split()[1])))
-            except (OSError, IndexError):
-                pass
+        """Count the memory of process ``pid`` too (a child that works for this one, just
+        forked): the pages it alone holds. Right after a fork it holds none alone: its
+        resident pages are this process's, shared copy-on-write and counted here already;
+        then it allocates, and copies what either process writes to. Its private pages are
+        read from smaps_rollup every ``EXACT_EVERY`` seconds, its growth in resident pages
+        added in between."""
+        if self.fd is None:
+            return
+        try:
+            statm = os.open(f"/proc/{pid}/statm", os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            rollup = os.open(f"/proc/{pid}/smaps_rollup", os.O_RDONLY)
+        except OSError:  # an older kernel: resident growth only (copies of shared pages unseen)
+            rollup = None
+        try:
+            resident = self._pages(statm)
+        except (OSError, IndexError, ValueError):
+            resident = 0
+        self.others.append([statm, rollup, 0, resident, time.perf_counter()])
+
+    def _pages(self, fd) -> int:
+        return int(os.pread(fd, 128, 0).split()[1])
+
+    def _private(self, fd) -> int:
+        """Private_Clean + Private_Dirty of a smaps_rollup, in pages."""
+        kb = 0
+        for line in os.pread(fd, 4096, 0).split(b"\n"):
+            if line.startswith((b"Private_Clean:", b"Private_Dirty:")):
+                kb += int(line.split()[1])
+        return kb * 1024 // self.page
 
     def __call__(self) -> int:
         if self.fd is None:
             return _peak_rss_bytes()
-        pages = int(os.pread(self.fd, 128, 0).split()[1])
-        for fd, shared in self.others:
-            try:
-                pages += max(0, int(os.pread(fd, 128, 0).split()[1]) - shared)
-            except (OSError, IndexError):  # the child has ended
-                pass
+        pages = self._pages(self.fd)
+        if self.others:
+            now = time.perf_counter()
+            for other in self.others:
+                statm, rollup, private, then, when = other
+                try:
+                    resident = self._pages(statm)
+                    if rollup is not None and now - when >= self.EXACT_EVERY:
+                        private, then = self._private(rollup), resident
+                        other[2:] = [private, then, now]
+                except (OSError, IndexError, ValueError):  # the child has ended
+                    continue
+                pages += max(0, private + resident - then)
         return pages * self.page
 
     def close(self):
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
-        for fd, _ in self.others:
-            os.close(fd)
+        for statm, rollup, *_ in self.others:
+            os.close(statm)
+            if rollup is not None:
+                os.close(rollup)
         self.others = []
 
 
