@@ -193,11 +193,15 @@ def _serve(vector, conn, parent_end):
                 text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             except Exception:  # out of memory, say: the error itself matters more
                 text = f"{type(exc).__name__} (no traceback)"
-            conn.send(("error", (_portable(exc), text), changes))
-            continue
-        changes, mark = vector.changes(mark), vector.mark()
-        conn.send(("ok", None, changes))
-        conn.send_bytes(np.ascontiguousarray(counts, dtype=np.int64))
-        conn.send_bytes(np.ascontiguousarray(targets, dtype=np.uint64))
-        if with_actions:
-            conn.send_bytes(np.ascontiguousarray(action_ids, dtype=np.int64))
+            reply = [("error", (_portable(exc), text), changes)]
+        else:
+            changes, mark = vector.changes(mark), vector.mark()
+            reply = [("ok", None, changes), counts.astype(np.int64, copy=False), targets.astype(np.uint64, copy=False)]
+            if with_actions:
+                reply.append(action_ids.astype(np.int64, copy=False))
+        try:
+            conn.send(reply[0])
+            for array in reply[1:]:
+                conn.send_bytes(np.ascontiguousarray(array))
+        except OSError:  # the parent is gone (or has stopped reading): nothing more to do
+            return
