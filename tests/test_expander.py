@@ -351,3 +351,12 @@ def test_memory_the_child_copies_or_allocates_is_counted(monkeypatch):
         rss.close()
     assert both - alone > 250 << 20, (alone, both)
     assert ballast[0] == 1.0  # the parent's pages are its own
+
+
+def test_two_processes_asked_where_none_can_fork_explore_in_one(monkeypatch):
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    started = []
+    monkeypatch.setattr(expander.ChildExpander, "__init__", lambda self, vector: started.append(1) or 1 / 0)
+    r = check(TcpModel(CONFIG), [], processes=2, max_states=5000)
+    assert r.stats.states == check(TcpModel(CONFIG), [], processes=1, max_states=5000).stats.states and not started

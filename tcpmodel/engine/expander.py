@@ -41,12 +41,17 @@ import numpy as np
 from ..errors import ModelDefinitionError, TcpModelError
 
 
+def can_fork() -> bool:
+    """Whether a process can fork here (not on Windows): else one process, whatever was asked."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def second_core_available() -> bool:
     """Whether this process may use a second core here: fork exists (Linux), no other thread
     runs in this process (fork copies only the calling thread: a lock another thread holds,
     in the allocator, in a library, stays held in the child for ever) and at least two CPUs
     are ours."""
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    if not can_fork() or threading.active_count() > 1:
         return False
     try:
         return len(os.sched_getaffinity(0)) >= 2

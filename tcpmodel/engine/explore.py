@@ -238,7 +238,7 @@ def check(
     naming it; the error's ``result`` holds the verdicts decided before it (incomplete).
 
     ``processes``: 1 explores in this process alone; 2 lets a forked second process expand
-    states while this one stores them, where the model has a vectorised view (once a run
+    states while this one stores them, where the model has a vectorised view and fork exists (once a run
     passes ``CHILD_AFTER`` states; the results are the same either way); None (the default)
     is 2 where fork exists, two CPUs are free to this process and no other thread runs in it
     (a fork copies only the calling thread), else 1.
@@ -879,7 +879,7 @@ def _loop_vector(ctx, limits):
     they do (VECTOR_CHUNK is a multiple of CHUNK: the boundaries are theirs)."""
     import numpy as np
 
-    from .expander import ChildExpander, second_core_available
+    from .expander import ChildExpander, can_fork, second_core_available
     from .visited import KeyTable
 
     space = ctx.space
@@ -931,7 +931,7 @@ def _loop_vector(ctx, limits):
 
     # From CHILD_AFTER states on, a forked process expands the chunks (engine/expander.py);
     # this process's view is then a mirror that decodes, evaluates and names actions.
-    want_child = ctx.processes == 2 or (ctx.processes is None and second_core_available())
+    want_child = (ctx.processes == 2 and can_fork()) or (ctx.processes is None and second_core_available())
     child = None
     ahead = None  # (start, stop, keys) of the chunk the child is expanding ahead
     try:
