@@ -238,10 +238,10 @@ def check(
     naming it; the error's ``result`` holds the verdicts decided before it (incomplete).
 
     ``processes``: 1 explores in this process alone; 2 lets a forked second process expand
-    states while this one stores them, where the model has a vectorised view and fork exists (once a run
-    passes ``CHILD_AFTER`` states; the results are the same either way); None (the default)
-    is 2 where fork exists, two CPUs are free to this process and no other thread runs in it
-    (a fork copies only the calling thread), else 1.
+    states while this one stores them, where the model has a vectorised view and fork exists
+    (once a run passes ``CHILD_AFTER`` states; the results are the same either way); None
+    (the default) is 2 where fork exists, two CPUs are free to this process and no other
+    thread runs in it (a fork copies only the calling thread), else 1.
 
     A model's compact view that runs out of key space raises :class:`ViewFull` after widening
     the model's next view: the exploration then starts again on the wider one (the limits
