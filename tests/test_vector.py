@@ -188,6 +188,81 @@ def test_the_key_table_is_a_set_or_a_map(with_values):
     assert table.mask + 1 >= len(ref) / KeyTable.MAX_LOAD  # grown: never fuller than that
 
 
+@pytest.mark.parametrize("with_values", [False, True])
+def test_the_key_table_with_long_clusters_wrapping_around_the_end(with_values):
+    """Keys chosen so that more than ``_FEW`` of them probe at once, in one cluster that wraps
+    around the end of the table (slot by slot, then by windows), next to the key 0."""
+    from tcpmodel.engine import visited
+
+    rng = np.random.default_rng(3)
+    table, ref = KeyTable(with_values, capacity=1 << 12), {}
+    cap = table.mask + 1
+    pool = rng.integers(1, 1 << 62, size=400_000).astype(np.int64)
+    home = table._home(pool)
+    near_end = pool[home >= cap - 24]  # they all start their probes in the last 24 slots
+    assert len(near_end) > 2 * visited._FEW
+    batches = [near_end[:1500], np.concatenate([near_end[1500:2000], [0]]), pool[:700]]
+    for batch in batches:
+        slots = table.find(batch)
+        assert (slots >= 0).tolist() == [int(x) in ref for x in batch]
+        new = [x for x in dict.fromkeys(batch.tolist()) if x not in ref]
+        values = rng.permutation(1 << 20)[:len(new)].astype(np.int64)  # values unrelated to the order
+        ref.update(zip(new, values.tolist()))
+        table.insert(np.array(new, dtype=np.int64), values if with_values else None)
+        assert table.mask + 1 == cap and len(table) == len(ref)  # no growth: the clusters stay long
+    absent = pool[-5000:]
+    query = np.concatenate([np.array(list(ref), dtype=np.int64), absent, near_end[2000:3000]])
+    want = [ref.get(int(x), -1) for x in query]
+    assert (table.find(query) >= 0).tolist() == [w != -1 for w in want]
+    if with_values:
+        assert table.get(query).tolist() == want
+    # Every slot a key claimed holds it; none is held twice.
+    held = table.keys[:cap]
+    assert sorted(held[held != 0].tolist()) == sorted(k for k in ref if k != 0)
+    # Rebuilt from blocks of the keys (in any order, the key 0 among them) to a bigger table.
+    keys = np.array(list(ref), dtype=np.int64)
+    order = rng.permutation(len(keys))
+    blocks = [(keys[order[i:i + 1000]], np.array([ref[int(k)] for k in keys[order[i:i + 1000]]], dtype=np.int64)
+               if with_values else None) for i in range(0, len(keys), 1000)]
+    table.rebuild(len(keys) + 5000, iter(blocks))
+    assert table.mask + 1 >= (len(keys) + 5000) / KeyTable.MAX_LOAD and len(table) == len(ref) and table.zero
+    assert (table.find(query) >= 0).tolist() == [w != -1 for w in want]
+    if with_values:
+        assert table.get(query).tolist() == want
+
+
+@pytest.mark.parametrize("with_values", [False, True])
+def test_the_key_table_against_a_dict_in_big_random_batches(with_values):
+    """Batches past ``_FEW`` keys, growth by ``insert`` and by ``rebuild``, a narrow key range
+    (many keys claim one slot) and the whole 64-bit range."""
+    rng = np.random.default_rng(17)
+    table, ref = KeyTable(with_values, capacity=1 << 10), {}
+    for round_ in range(60):
+        wide = round_ % 2
+        size = int(rng.integers(1, 6000))
+        batch = (rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=size) if wide
+                 else rng.integers(-3000, 3000, size=size)).astype(np.int64)
+        got = table.find(batch)
+        assert (got >= 0).tolist() == [int(x) in ref for x in batch]
+        if with_values:
+            assert table.get(batch).tolist() == [ref.get(int(x), -1) for x in batch]
+        new = [x for x in dict.fromkeys(batch.tolist()) if x not in ref]
+        values = rng.integers(0, 1 << 40, size=len(new)).astype(np.int64)
+        if round_ % 7 == 3 and table.needs_room(len(new)):
+            keys = np.array(list(ref), dtype=np.int64)
+            vals = np.array(list(ref.values()), dtype=np.int64) if with_values else None
+            table.rebuild(len(ref) + len(new), [(keys[:len(keys) // 2], None if vals is None else vals[:len(keys) // 2]),
+                                                 (keys[len(keys) // 2:], None if vals is None else vals[len(keys) // 2:])])
+            assert not table.needs_room(len(new)) and len(table) == len(ref)
+        ref.update(zip(new, values.tolist()))
+        table.insert(np.array(new, dtype=np.int64), values if with_values else None)
+        assert len(table) == len(ref)
+    everything = np.array(list(ref), dtype=np.int64)
+    assert table.contains(everything).all() and 0 in ref and table.zero
+    if with_values:
+        assert table.get(everything).tolist() == list(ref.values())
+
+
 @pytest.mark.parametrize("name", SPECS)
 def test_component_forms_evaluate_as_the_predicates(name):
     """Every predicate with a component form gives, on a chunk of keys, what it gives on the
@@ -346,10 +421,13 @@ def test_an_error_in_the_child_names_the_model(monkeypatch):
 
     monkeypatch.setattr(VectorTcp, "expand", broken)
     monkeypatch.setattr(explore, "CHILD_AFTER", 0)
-    with pytest.raises(ModelDefinitionError, match="boom"):
+    with pytest.raises(ModelDefinitionError, match="exploring the model failed with ValueError: boom while expanding "
+                                                   "the state GlobalState") as info:
         check(TcpModel(TcpConfig(max_delay=1, loss=1, dup=1)), [], processes=2)
     import multiprocessing
     assert not multiprocessing.active_children()
+    cause = info.value.__cause__  # the child's exception, its traceback (where it was raised there) its cause
+    assert isinstance(cause, ValueError) and "in broken\n" in str(cause.__cause__)
 
 
 def test_a_killed_child_stops_the_run_as_out_of_memory(monkeypatch):

@@ -132,7 +132,8 @@ def _peak_rss_bytes() -> int:
 
 
 class _RssReader:
-    """The current resident set size, read from /proc/self/statm (one pread, a few µs)."""
+    """The current resident set size, read from /proc/self/statm (one pread, a few µs), plus
+    the memory of the children it follows (:meth:`follow`) that this process does not hold."""
 
     def __init__(self):
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -141,33 +142,72 @@ class _RssReader:
         except OSError:  # not Linux: the peak is the best we have
             self.fd = None
 
-        self.others = []  # statm of the processes working for this one (engine/expander.py)
+        self.others = []  # [statm, smaps_rollup, private pages, resident pages then, when] of each child
+
+    # How often a child's private memory is read exactly (smaps_rollup walks its page tables;
+    # statm, read at every look, is a counter).
+    EXACT_EVERY = 0.5
 
     def follow(self, pid: int):
-        """Count the resident memory of process ``pid`` too (a child that works for this one)."""
-        if self.fd is not None:
-            try:
-                self.others.append(os.open(f"/proc/{pid}/statm", os.O_RDONLY))
-            except OSError:
-                pass
+        """Count the memory of process ``pid`` too (a child that works for this one, just
+        forked): the pages it alone holds. Right after a fork it holds none alone: its
+        resident pages are this process's, shared copy-on-write and counted here already;
+        then it allocates, and copies what either process writes to. Its private pages are
+        read from smaps_rollup every ``EXACT_EVERY`` seconds, its growth in resident pages
+        added in between."""
+        if self.fd is None:
+            return
+        try:
+            statm = os.open(f"/proc/{pid}/statm", os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            rollup = os.open(f"/proc/{pid}/smaps_rollup", os.O_RDONLY)
+        except OSError:  # an older kernel: resident growth only (copies of shared pages unseen)
+            rollup = None
+        try:
+            resident = self._pages(statm)
+        except (OSError, IndexError, ValueError):
+            resident = 0
+        self.others.append([statm, rollup, 0, resident, time.perf_counter()])
+
+    def _pages(self, fd) -> int:
+        return int(os.pread(fd, 128, 0).split()[1])
+
+    def _private(self, fd) -> int:
+        """Private_Clean + Private_Dirty of a smaps_rollup, in pages."""
+        kb = 0
+        for line in os.pread(fd, 4096, 0).split(b"\n"):
+            if line.startswith((b"Private_Clean:", b"Private_Dirty:")):
+                kb += int(line.split()[1])
+        return kb * 1024 // self.page
 
     def __call__(self) -> int:
         if self.fd is None:
             return _peak_rss_bytes()
-        pages = int(os.pread(self.fd, 128, 0).split()[1])
-        for fd in self.others:
-            try:
-                pages += int(os.pread(fd, 128, 0).split()[1])
-            except (OSError, IndexError):  # the child has ended
-                pass
+        pages = self._pages(self.fd)
+        if self.others:
+            now = time.perf_counter()
+            for other in self.others:
+                statm, rollup, private, then, when = other
+                try:
+                    resident = self._pages(statm)
+                    if rollup is not None and now - when >= self.EXACT_EVERY:
+                        private, then = self._private(rollup), resident
+                        other[2:] = [private, then, now]
+                except (OSError, IndexError, ValueError):  # the child has ended
+                    continue
+                pages += max(0, private + resident - then)
         return pages * self.page
 
     def close(self):
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
-        for fd in self.others:
-            os.close(fd)
+        for statm, rollup, *_ in self.others:
+            os.close(statm)
+            if rollup is not None:
+                os.close(rollup)
         self.others = []
 
 
@@ -820,9 +860,8 @@ def _loop_batched(ctx, limits):
 VECTOR_CHUNK = 1 << 14  # states expanded at once by the vectorised loop
 # A second process expands the next chunk while this one's successors are looked up
 # (engine/expander.py), once a run has this many states (a small run is over before a fork
-# pays), unless a state limit is within AHEAD_MARGIN chunks at the largest degree seen.
+# pays); not where a state limit could make the next chunk smaller than a whole one.
 CHILD_AFTER = 1 << 17
-AHEAD_MARGIN = 4
 
 
 def _loop_vector(ctx, limits):
@@ -916,15 +955,13 @@ def _loop_vector(ctx, limits):
                 child = ChildExpander(vector)
                 if limits.rss is not None:
                     limits.rss.follow(child.pid)
-            if ahead is not None and ahead[0] == sid and ahead[1] == stop:
+            if ahead is not None:  # expanded ahead: exactly this chunk (see below)
+                assert ahead[:2] == (sid, stop), (ahead[:2], sid, stop)
                 keys = ahead[2]
                 ahead = None
                 s = int(keys[0]) if len(keys) else None
                 counts, all_targets, all_aids = child.result()
             else:
-                if ahead is not None:  # not the chunk guessed (a state limit came near): dropped
-                    ahead = None
-                    child.result()
                 keys = chunk_keys(sid, stop)
                 s = int(keys[0]) if len(keys) else None
                 if child is None:
@@ -932,16 +969,19 @@ def _loop_vector(ctx, limits):
                 else:
                     child.submit(keys, keep)
                     counts, all_targets, all_aids = child.result()
+            if len(counts):
+                max_degree = max(max_degree, int(counts.max()))
             # The child expands the next chunk of this level while this one's successors are
-            # looked up. Not near a state limit, where chunks shrink and a guessed chunk could
-            # intern components the other loops never meet.
+            # looked up, when that chunk is sure to be a whole one: at most len(all_targets)
+            # states come before it, so a state limit leaves room for a whole chunk at the
+            # most successors a state has had. (A guessed chunk that came out otherwise would
+            # have interned components the other loops never meet.)
             if child is not None and stop < level_end and (
-                    limits.max_states is None or limits.max_states - n > AHEAD_MARGIN * VECTOR_CHUNK * max_degree):
+                    limits.max_states is None
+                    or (limits.max_states - n - len(all_targets)) // max_degree >= VECTOR_CHUNK):
                 next_stop = min(level_end, stop + VECTOR_CHUNK)
                 ahead = (stop, next_stop, chunk_keys(stop, next_stop))
                 child.submit(ahead[2], keep)
-            if len(counts):
-                max_degree = max(max_degree, int(counts.max()))
             ends = np.cumsum(counts)
             # Near a state limit, the chunk is taken CHUNK states at a time, with a look at
             # the limit after each: a limited run stops where the other loops stop.
