@@ -388,3 +388,15 @@ def test_the_command_line_gives_the_same_report_in_two_processes(tmp_path):
         reports.append(report)
     assert reports[0] == reports[1]
     assert reports[0]["specs"][0]["counts"] == {"states": 174539, "transitions": 739204, "depth": 74}
+
+
+def test_the_reported_peak_counts_the_child(monkeypatch):
+    """Stats.peak_rss_bytes with processes=2 is this process's peak plus the child's (read as
+    it ends): the memory the run took on the machine, not half of it."""
+    monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    seen = []
+    real = expander._peak_of
+    monkeypatch.setattr(expander, "_peak_of", lambda pid: seen.append(real(pid)) or seen[-1])
+    r = check(TcpModel(CONFIG), [], processes=2)
+    assert len(seen) == 1 and seen[0] > 10 << 20  # the child's own peak: an interpreter, numpy, the tables
+    assert seen[0] < r.stats.peak_rss_bytes <= explore._peak_rss_bytes() + seen[0]

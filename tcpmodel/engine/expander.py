@@ -44,8 +44,6 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-
-
 class ChildExpander:
     """``submit(keys, with_actions)`` then ``result()`` (in the order submitted): a view's
     ``expand`` run in a forked child process. The view must offer ``mark()``,
@@ -56,6 +54,7 @@ class ChildExpander:
         self.vector = vector
         self.pending = []  # with_actions of each chunk submitted and not yet collected
         self.in_step = True  # False while a request or reply is half-way: cut there, the pipe is out of step
+        self.peak_rss = 0  # the child's peak resident memory, read as it ends
         self.conn, child_end = context.Pipe()
         self.process = context.Process(target=_serve, args=(vector, child_end, self.conn), name="tcpmodel-expand",
                                        daemon=True)
@@ -109,7 +108,9 @@ class ChildExpander:
     def close(self):
         """End the child. Chunks still in flight (expanded ahead for a run that stopped first)
         are dropped unread and the child killed at once: what it learned in them stays
-        unlearned here, as in a one-process run, and no Ctrl-C waits for them."""
+        unlearned here, as in a one-process run, and no Ctrl-C waits for them. Its peak
+        resident memory is read first (``peak_rss``)."""
+        self.peak_rss = _peak_of(self.process.pid)
         try:
             if self.pending or not self.in_step:
                 self.process.kill()
@@ -125,6 +126,18 @@ class ChildExpander:
                 self.process.join()
             self.conn.close()
             self.pending = []
+
+
+def _peak_of(pid) -> int:
+    """A live process's peak resident memory in bytes (VmHWM; 0 where /proc has none)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 class _ChildTraceback(Exception):

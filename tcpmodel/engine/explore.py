@@ -321,7 +321,9 @@ def _check_once(model, properties, max_states, max_seconds, progress, progress_i
         depth=graph.depth_of(len(ctx.parent) - 1),
         seconds=explore_seconds + live_seconds,
         liveness_seconds=live_seconds,
-        peak_rss_bytes=_peak_rss_bytes(),
+        # With processes=2 the child's peak is added: an upper bound (the two need not peak
+        # together, and what they shared at the fork counts twice).
+        peak_rss_bytes=_peak_rss_bytes() + ctx.child_peak_rss,
         complete=complete,
         stop_reason=stop_reason,
         store=store,
@@ -514,6 +516,7 @@ class _Context:
         self.actions = [] if keep_edges else None
         self.action_index = {} if keep_edges else None
         self.expanded = 0
+        self.child_peak_rss = 0  # the expanding child's peak (processes=2), read as it ends
         self.error = None  # (exception, state being expanded) when the model broke the contract
         self.live_error = None  # a ModelDefinitionError raised while deciding liveness
 
@@ -1059,6 +1062,7 @@ def _loop_vector(ctx, limits):
             # What the child learned in a chunk expanded ahead reaches the mirror too (an
             # error there belongs to a chunk never processed: dropped).
             child.close()
+            ctx.child_peak_rss = max(ctx.child_peak_rss, child.peak_rss)
     return ""
 
 
