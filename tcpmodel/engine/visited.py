@@ -249,8 +249,8 @@ class KeyTable:
         """Grow to room for ``needed`` keys from ``blocks`` -- ``(keys, values)`` pairs (values
         None in a set) that hold every key in the table -- instead of from the table itself:
         the old table is let go first, so that it and the new one are never held together
-        (a doubling from 2^29 slots then peaks at 8 GB instead of 12 for a set, 16 instead of
-        24 for a map)."""
+        (a doubling from 2^29 to 2^30 slots then holds 8 GB instead of 12 for a set, 16
+        instead of 24 for a map)."""
         capacity = self.mask + 1
         while needed > self.MAX_LOAD * capacity:
             capacity *= 2
