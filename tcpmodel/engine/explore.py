@@ -141,7 +141,6 @@ class _RssReader:
             self.fd = os.open("/proc/self/statm", os.O_RDONLY)
         except OSError:  # not Linux: the peak is the best we have
             self.fd = None
-
         self.others = []  # [statm, smaps_rollup, private pages, resident pages then, when] of each child
 
     # How often a child's private memory is read exactly (smaps_rollup walks its page tables;
