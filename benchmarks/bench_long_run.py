@@ -48,7 +48,8 @@ def main():
     ap.add_argument("--max-seconds", type=float, default=600.0)
     ap.add_argument("--max-memory-gb", type=float, default=12.0)
     ap.add_argument("--processes", type=int, choices=[1, 2], default=1,
-                    help="1 (default), or 2 to expand states in a second process")
+                    help="1 (default: one core, as the issue's targets), or 2 to expand states in a "
+                         "second process")
     args = ap.parse_args()
     config = dict(variant="rfc9293", rto=1, max_retries=2, window=2, channel=args.channel, loss=args.loss,
                   dup=args.dup, msl=args.msl, incarnations=args.incarnations)

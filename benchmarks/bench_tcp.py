@@ -89,7 +89,8 @@ def main():
     ap.add_argument("--rto", type=int, default=1)
     ap.add_argument("--store", choices=["exact", "fingerprint", "both"], default="exact")
     ap.add_argument("--processes", type=int, choices=[1, 2], default=1,
-                    help="the engine's processes: 1 (default), or 2 to expand states in a second process")
+                    help="the engine's processes: 1 (default: the issue's targets are single-core), or 2 to "
+                         "expand states in a second process")
     ap.add_argument("--properties", choices=["none", "all"], default="none")
     ap.add_argument("--max-seconds", type=float, default=60.0, help="time limit of each point (default 60)")
     ap.add_argument("--max-memory-gb", type=float, default=12.0, help="memory limit of each point (default 12)")

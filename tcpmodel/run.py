@@ -206,7 +206,7 @@ def build_model(spec: Spec, *, properties: Optional[Sequence[str]] = None,
 def run_spec(spec: Spec, *, properties: Optional[Sequence[str]] = None, config: Optional[TcpConfig] = None,
              progress: Optional[Callable] = None, keep_graph: bool = False,
              max_states: Optional[int] = None, max_seconds: Optional[float] = None,
-             max_memory: Optional[int] = None, store: str = "exact", processes: int = 1) -> SpecRun:
+             max_memory: Optional[int] = None, store: str = "exact", processes: Optional[int] = None) -> SpecRun:
     """Check ``spec``: its configuration (or ``config`` instead), its ``[expect]`` properties
     (or ``properties`` instead), within its limits (or ``max_states`` / ``max_seconds``).
 
@@ -215,8 +215,8 @@ def run_spec(spec: Spec, *, properties: Optional[Sequence[str]] = None, config: 
     ignored).
 
     ``max_memory`` (bytes) stops the run cleanly, incomplete, when the process grows past it.
-    ``processes``: the engine's (1, or 2 to expand states in a second process). The results
-    are the same either way.
+    ``processes``: the engine's (1; 2 to expand states in a second process; None, 2 where a
+    second core is free). The results are the same either way.
     ``progress`` is the engine's progress callback; ``keep_graph`` keeps the reachable graph
     (for diagrams and GraphML).
     """

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -230,16 +231,33 @@ def _alive(pid):
         return False
 
 
-def test_one_process_by_default(monkeypatch):
-    """A second process measured 1.05-1.2x on this project's machine, below the 1.3x asked of
-    parallelism (docs/scaling.md): it is there to ask for, not the default."""
-    def no_fork(vector):
-        raise AssertionError("forked without being asked")
+def test_no_second_process_by_default_while_other_threads_run(monkeypatch):
+    """fork copies only the calling thread: a lock another thread holds stays held in the
+    child for ever. With other threads running, the default is one process."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    with monkeypatch.context() as alone:  # (other tests may have left threads behind)
+        alone.setattr(threading, "active_count", lambda: 1)
+        assert expander.second_core_available()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not expander.second_core_available()
+    finally:
+        stop.set()
+        other.join()
 
-    monkeypatch.setattr(expander, "ChildExpander", no_fork)
+
+@pytest.mark.parametrize("cpus, forks", [({0}, False), ({0, 1}, True)])
+def test_the_default_forks_where_a_second_core_is_free(cpus, forks, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cpus, raising=False)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(explore, "CHILD_AFTER", 0)
+    made = []
+    real = expander.ChildExpander
+    monkeypatch.setattr(expander, "ChildExpander", lambda vector: made.append(1) or real(vector))
     r = check(TcpModel(CONFIG), [])
-    assert r.stats.complete
+    assert r.stats.complete and bool(made) == forks
 
 
 def test_memory_the_child_shares_with_its_parent_is_not_counted_twice():

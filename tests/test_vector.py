@@ -471,9 +471,9 @@ def test_an_interrupt_ends_the_child(monkeypatch):
     assert r.stats.stop_reason == "interrupted" and not multiprocessing.active_children()
 
 
-@pytest.mark.parametrize("processes", [0, 3, True, "2", 1.5, None])
+@pytest.mark.parametrize("processes", [0, 3, True, "2", 1.5])
 def test_processes_must_be_one_or_two(processes):
     from tcpmodel.errors import ModelDefinitionError
 
-    with pytest.raises(ModelDefinitionError, match="processes must be 1 or 2"):
+    with pytest.raises(ModelDefinitionError, match="processes must be 1, 2 or None"):
         check(TcpModel(TcpConfig()), [], processes=processes)

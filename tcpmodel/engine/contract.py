@@ -47,7 +47,7 @@ def _limit(name, value, integral):
 
 
 def check_arguments(model, properties, max_states, max_seconds, max_memory, progress, progress_interval,
-                    keep_graph, store, stores, processes=1) -> tuple:
+                    keep_graph, store, stores, processes=None) -> tuple:
     """Check check()'s arguments; return the properties as a tuple."""
     for method in ("init_states", "successors"):
         if not callable(getattr(model, method, None)):
@@ -74,8 +74,9 @@ def check_arguments(model, properties, max_states, max_seconds, max_memory, prog
         raise ModelDefinitionError(f"progress must be callable or None, got {short(progress, 60)}")
     if isinstance(progress_interval, bool) or not isinstance(progress_interval, (int, float)) or not progress_interval >= 0:
         raise ModelDefinitionError(f"progress_interval must be a number of seconds >= 0, got {short(progress_interval, 60)}")
-    if isinstance(processes, bool) or processes not in (1, 2):
-        raise ModelDefinitionError(f"processes must be 1 or 2, got {short(processes, 60)}")
+    if processes is not None and (isinstance(processes, bool) or processes not in (1, 2)):
+        raise ModelDefinitionError(f"processes must be 1, 2 or None (2 where a second core is free), "
+                                   f"got {short(processes, 60)}")
     if store not in stores:
         raise ModelDefinitionError(f"store must be one of {', '.join(map(repr, stores))}, got {short(store, 60)}")
     if keep_graph and store != "exact":

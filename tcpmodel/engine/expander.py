@@ -30,8 +30,10 @@ kind; the child's traceback comes as its ``__cause__``.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import signal
+import threading
 import traceback
 
 import numpy as np
@@ -42,6 +44,19 @@ from ..errors import ModelDefinitionError, TcpModelError
 def can_fork() -> bool:
     """Whether a process can fork here (not on Windows): else one process, whatever was asked."""
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def second_core_available() -> bool:
+    """Whether this process may use a second core here (the default, ``processes=None``): fork
+    exists, no other thread runs in this process (fork copies only the calling thread: a lock
+    another thread holds, in the allocator, in a library, stays held in the child for ever)
+    and at least two CPUs are ours."""
+    if not can_fork() or threading.active_count() > 1:
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except AttributeError:  # no affinity call: trust the count
+        return (os.cpu_count() or 1) >= 2
 
 
 class ChildExpander:
