@@ -192,11 +192,10 @@ class KeyTable:
             else:
                 claim = np.flatnonzero(done)
                 keys[at[claim]] = want[claim]
-                won = claim[keys[at[claim]] == want[claim]]
+                took = keys[at[claim]] == want[claim]
+                won, lost = claim[took], claim[~took]
                 if values is not None:
                     self.values[at[won]] = values[pending[won]]
-                done[won] = True
-                lost = claim[keys[at[claim]] != want[claim]]
                 done[lost] = False
                 window[lost, -1] = at[lost]  # probe on from the slot taken by another key
             go_on = ~done
@@ -214,20 +213,19 @@ class KeyTable:
     def insert(self, q: np.ndarray, values: Optional[np.ndarray] = None):
         """Add the keys ``q`` -- distinct, none of them in the table yet -- with their values."""
         q = q.view(np.int64) if q.dtype == np.uint64 else q
+        if not q.all():  # the key 0 has a slot of its own, past the probed range
+            zero = q == 0
+            rest = np.flatnonzero(~zero)
+            self.insert(q[rest], values[rest] if values is not None else None)  # grows first
+            self.zero = True
+            self.count += 1
+            if values is not None:
+                self.values[self.mask + 1] = values[zero][0]
+            return
         if self.count + len(q) > self.MAX_LOAD * (self.mask + 1):
             self._grow(self.count + len(q))
         self.count += len(q)
-        keys, mask = self.keys, self.mask
-        if not q.all():  # the key 0 has a slot of its own, past the probed range
-            zero = q == 0
-            self.zero = True
-            if values is not None:
-                self.values[mask + 1] = values[zero][0]
-            rest = np.flatnonzero(~zero)
-            self.count -= len(q)
-            self.insert(q[rest], values[rest] if values is not None else None)
-            self.count += 1
-            return
+        keys = self.keys
         # Claim the empty home slots; where two keys claim one slot the last write wins and
         # the others probe on.
         slot = self._home(q)
